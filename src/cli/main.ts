@@ -1,0 +1,36 @@
+import { kbCommand } from './commands/kb.command.ts'
+import { type CliIo, type Command, processIo, reportError } from './io.ts'
+
+const USAGE = `Vigil — Power BI refresh monitoring with an error reference.
+
+Usage: vigil <command> [options]
+
+Commands:
+  serve                 start the web app (the same as npm start)
+  kb list|show|search|check|export
+                        browse and validate the error reference
+`
+
+/** Every command, by name. A missing handler fails to compile rather than at run time. */
+const commands = {
+  kb: kbCommand,
+  serve: async (args, io) => (await import('./commands/serve.command.ts')).serveCommand(args, io),
+} satisfies Record<string, Command>
+
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(USAGE)
+    return name ? 0 : 2
+  }
+  const command = (commands as Record<string, Command | undefined>)[name]
+  if (!command) {
+    io.stderr(`error: unknown command "${name}"\n\n${USAGE}`)
+    return 2
+  }
+  try {
+    return await command(rest, io)
+  } catch (err) {
+    return reportError(err, io)
+  }
+}
