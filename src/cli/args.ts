@@ -13,8 +13,14 @@ export function parse<O extends Options>(args: readonly string[], options: O, us
 }
 
 /** Checks a flag value against an allowed list, naming the flag and the allowed values. */
-export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+export function oneOf<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
   if (value === undefined) return undefined
   if ((allowed as readonly string[]).includes(value)) return value as T
-  throw new UserError('ERR_CLI_USAGE', { reason: `--${flag} "${value}" is not one of: ${allowed.join(', ')}` })
+  throw new UserError('ERR_CLI_USAGE', {
+    reason: `--${flag} "${value}" is not one of: ${allowed.join(', ')}`,
+  })
 }

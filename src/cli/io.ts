@@ -26,7 +26,11 @@ export function reportError(err: unknown, io: CliIo): number {
   if (err instanceof AppError) {
     io.stderr(`error ${err.code}: ${err.message}\n`)
     for (const [key, value] of Object.entries(err.details ?? {})) {
-      io.stderr(typeof value === 'string' && value.includes('\n') ? `${value}\n` : `  ${key}: ${String(value)}\n`)
+      io.stderr(
+        typeof value === 'string' && value.includes('\n')
+          ? `${value}\n`
+          : `  ${key}: ${String(value)}\n`,
+      )
     }
     return err.status >= 500 ? 1 : 2
   }

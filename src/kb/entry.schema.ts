@@ -82,7 +82,9 @@ export const EntrySchema = z
     /** Optional quick-diagnosis decision tree; the first node is the root. */
     diagnosis: z.array(DiagnosisNodeSchema).min(1).optional(),
     /** Official documentation (https). */
-    references: z.array(z.string().url().startsWith('https://', { message: 'must be an https URL' })).min(1),
+    references: z
+      .array(z.string().url().startsWith('https://', { message: 'must be an https URL' }))
+      .min(1),
     /** Related entries beyond those of the same category. */
     related: z.array(z.string().regex(slugRe)).default([]),
   })

@@ -1,6 +1,6 @@
 import { UserError } from '../shared/errors.ts'
 import type { Entry } from './entry.schema.ts'
-import { DEFAULT_KB_DIR, formatProblems, loadKb } from './loader.ts'
+import { formatProblems, kbDir, loadKb } from './loader.ts'
 import { type SearchHit, SearchIndex } from './search.ts'
 import { type Category, type Platform, SEVERITY_RANK, type Severity } from './taxonomy.ts'
 
@@ -55,7 +55,9 @@ export class KnowledgeBase {
   }
 
   filter(f: EntryFilter): Entry[] {
-    const base = f.q?.trim() ? this.search(f.q, this.entries.length).map((h) => h.entry) : this.entries
+    const base = f.q?.trim()
+      ? this.search(f.q, this.entries.length).map((h) => h.entry)
+      : this.entries
     return base.filter(
       (e) =>
         (!f.category || e.category === f.category) &&
@@ -68,7 +70,9 @@ export class KnowledgeBase {
   related(entry: Entry, limit = 8): Entry[] {
     const explicit = entry.related.flatMap((s) => this.get(s) ?? [])
     const sameCategory = this.entries
-      .filter((e) => e.category === entry.category && e !== entry && !entry.related.includes(e.slug))
+      .filter(
+        (e) => e.category === entry.category && e !== entry && !entry.related.includes(e.slug),
+      )
       .sort(
         (a, b) =>
           Number(b.platform === entry.platform) - Number(a.platform === entry.platform) ||
@@ -80,8 +84,9 @@ export class KnowledgeBase {
 }
 
 /** Loads the reference and refuses to start on invalid content, naming every problem. */
-export async function openKb(dir: string = DEFAULT_KB_DIR): Promise<KnowledgeBase> {
+export async function openKb(dir: string = kbDir()): Promise<KnowledgeBase> {
   const { entries, problems } = await loadKb(dir)
-  if (problems.length > 0) throw new UserError('ERR_KB_INVALID', { problems: formatProblems(problems) })
+  if (problems.length > 0)
+    throw new UserError('ERR_KB_INVALID', { problems: formatProblems(problems) })
   return new KnowledgeBase(entries)
 }

@@ -17,7 +17,10 @@ export interface LoadResult {
   readonly problems: readonly KbProblem[]
 }
 
-export const DEFAULT_KB_DIR = path.resolve(import.meta.dirname, '../../kb/entries')
+const BUILT_IN_KB_DIR = path.resolve(import.meta.dirname, '../../kb/entries')
+
+/** The content folder: VIGIL_KB_DIR when set (your own or extended reference), else the built-in one. */
+export const kbDir = (): string => process.env.VIGIL_KB_DIR ?? BUILT_IN_KB_DIR
 
 const FRONTMATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/
 
@@ -43,7 +46,9 @@ export function parseEntryFile(
   const m = FRONTMATTER.exec(source)
   if (!m) {
     return {
-      problems: [{ file, field: '(file)', message: 'must start with YAML frontmatter between --- lines' }],
+      problems: [
+        { file, field: '(file)', message: 'must start with YAML frontmatter between --- lines' },
+      ],
     }
   }
   let data: unknown
@@ -56,13 +61,21 @@ export function parseEntryFile(
   const parsed = EntrySchema.safeParse(data)
   if (!parsed.success) {
     return {
-      problems: parsed.error.issues.map((issue) => ({ file, field: issuePath(issue), message: issue.message })),
+      problems: parsed.error.issues.map((issue) => ({
+        file,
+        field: issuePath(issue),
+        message: issue.message,
+      })),
     }
   }
   return { entry: { ...parsed.data, body: (m[2] ?? '').trim(), file }, problems: [] }
 }
 
-const normalise = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()
+const normalise = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()
 
 /** Rules that need every entry at once: uniqueness, references between entries, patterns. */
 export function crossCheck(entries: readonly Entry[]): KbProblem[] {
@@ -73,7 +86,12 @@ export function crossCheck(entries: readonly Entry[]): KbProblem[] {
 
   for (const e of entries) {
     const other = bySlug.get(e.slug)
-    if (other) problems.push({ file: e.file, field: 'slug', message: `"${e.slug}" is also the slug of ${other.file}` })
+    if (other)
+      problems.push({
+        file: e.file,
+        field: 'slug',
+        message: `"${e.slug}" is also the slug of ${other.file}`,
+      })
     else bySlug.set(e.slug, e)
 
     const expectedName = `${e.slug}.md`
@@ -82,17 +100,29 @@ export function crossCheck(entries: readonly Entry[]): KbProblem[] {
     }
     const folder = path.basename(path.dirname(e.file))
     if (folder !== e.platform) {
-      problems.push({ file: e.file, field: 'platform', message: `is "${e.platform}" but the file is in folder "${folder}"` })
+      problems.push({
+        file: e.file,
+        field: 'platform',
+        message: `is "${e.platform}" but the file is in folder "${folder}"`,
+      })
     }
 
     for (const code of new Set([...e.codes, ...e.match.codes].map((c) => c.toLowerCase()))) {
       const owner = codeOwner.get(code)
       if (owner && owner !== e) {
-        problems.push({ file: e.file, field: 'codes', message: `code "${code}" is also claimed by ${owner.file}` })
+        problems.push({
+          file: e.file,
+          field: 'codes',
+          message: `code "${code}" is also claimed by ${owner.file}`,
+        })
       } else codeOwner.set(code, e)
     }
     if (e.codes.length > 0 && e.seenIn.length === 0) {
-      problems.push({ file: e.file, field: 'seenIn', message: 'must say where each code was seen (URL and note)' })
+      problems.push({
+        file: e.file,
+        field: 'seenIn',
+        message: 'must say where each code was seen (URL and note)',
+      })
     }
 
     e.match.patterns.forEach((pattern, i) => {
@@ -101,11 +131,19 @@ export function crossCheck(entries: readonly Entry[]): KbProblem[] {
       try {
         re = new RegExp(pattern, 'i')
       } catch (err) {
-        problems.push({ file: e.file, field, message: `does not compile: ${(err as Error).message}` })
+        problems.push({
+          file: e.file,
+          field,
+          message: `does not compile: ${(err as Error).message}`,
+        })
         return
       }
       if (!safeRegex(re)) {
-        problems.push({ file: e.file, field, message: 'is not linear-time (nested or overlapping quantifiers)' })
+        problems.push({
+          file: e.file,
+          field,
+          message: 'is not linear-time (nested or overlapping quantifiers)',
+        })
       }
     })
 
@@ -117,26 +155,46 @@ export function crossCheck(entries: readonly Entry[]): KbProblem[] {
       const key = normalise(value)
       const owner = textOwner.get(key)
       if (owner && owner.entry !== e) {
-        problems.push({ file: e.file, field, message: `repeats ${owner.field} of ${owner.entry.file} word for word; write it for this error` })
+        problems.push({
+          file: e.file,
+          field,
+          message: `repeats ${owner.field} of ${owner.entry.file} word for word; write it for this error`,
+        })
       } else textOwner.set(key, { entry: e, field })
     }
   }
 
   for (const e of entries) {
     e.related.forEach((slug, i) => {
-      if (!bySlug.has(slug)) problems.push({ file: e.file, field: `related.${i}`, message: `no entry has slug "${slug}"` })
-      if (slug === e.slug) problems.push({ file: e.file, field: `related.${i}`, message: 'an entry cannot relate to itself' })
+      if (!bySlug.has(slug))
+        problems.push({
+          file: e.file,
+          field: `related.${i}`,
+          message: `no entry has slug "${slug}"`,
+        })
+      if (slug === e.slug)
+        problems.push({
+          file: e.file,
+          field: `related.${i}`,
+          message: 'an entry cannot relate to itself',
+        })
     })
     const nodeIds = new Set((e.diagnosis ?? []).map((n) => n.id))
     e.diagnosis?.forEach((node, i) => {
       for (const branch of ['yes', 'no'] as const) {
         const [kind, ref = ''] = node[branch].split(':')
         const field = `diagnosis.${i}.${branch}`
-        if (kind === 'node' && !nodeIds.has(ref)) problems.push({ file: e.file, field, message: `no question has id "${ref}"` })
+        if (kind === 'node' && !nodeIds.has(ref))
+          problems.push({ file: e.file, field, message: `no question has id "${ref}"` })
         if (kind === 'fix' && Number(ref) > e.fixes.length) {
-          problems.push({ file: e.file, field, message: `fix ${ref} does not exist (${e.fixes.length} fixes)` })
+          problems.push({
+            file: e.file,
+            field,
+            message: `fix ${ref} does not exist (${e.fixes.length} fixes)`,
+          })
         }
-        if (kind === 'entry' && !bySlug.has(ref)) problems.push({ file: e.file, field, message: `no entry has slug "${ref}"` })
+        if (kind === 'entry' && !bySlug.has(ref))
+          problems.push({ file: e.file, field, message: `no entry has slug "${ref}"` })
       }
     })
   }
@@ -144,7 +202,7 @@ export function crossCheck(entries: readonly Entry[]): KbProblem[] {
 }
 
 /** Loads and validates every entry under `dir`; never throws for bad content. */
-export async function loadKb(dir: string = DEFAULT_KB_DIR): Promise<LoadResult> {
+export async function loadKb(dir: string = kbDir()): Promise<LoadResult> {
   const root = path.resolve(dir, '../..')
   const entries: Entry[] = []
   const problems: KbProblem[] = []
@@ -163,7 +221,9 @@ export function formatProblems(problems: readonly KbProblem[]): string {
   if (problems.length === 0) return 'The error reference is valid.'
   const byFile = new Map<string, KbProblem[]>()
   for (const p of problems) byFile.set(p.file, [...(byFile.get(p.file) ?? []), p])
-  const lines = [`The error reference has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`]
+  const lines = [
+    `The error reference has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`,
+  ]
   for (const [file, list] of byFile) {
     lines.push(`  ${file}`)
     for (const p of list) lines.push(`    - ${p.field}: ${p.message}`)

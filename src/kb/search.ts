@@ -7,7 +7,8 @@ export function tokenize(text: string): string[] {
     const word = raw.replace(/^[._]+|[._]+$/g, '')
     if (word.length < 2) continue
     out.push(word)
-    if (/[_.]/.test(word)) for (const part of word.split(/[_.]+/)) if (part.length >= 2) out.push(part)
+    if (/[_.]/.test(word))
+      for (const part of word.split(/[_.]+/)) if (part.length >= 2) out.push(part)
   }
   return out
 }
@@ -82,6 +83,8 @@ export class SearchIndex {
       }
       if (score > 0) hits.push({ entry: doc.entry, score })
     }
-    return hits.sort((x, y) => y.score - x.score || x.entry.slug.localeCompare(y.entry.slug)).slice(0, limit)
+    return hits
+      .sort((x, y) => y.score - x.score || x.entry.slug.localeCompare(y.entry.slug))
+      .slice(0, limit)
   }
 }

@@ -15,7 +15,11 @@ export const codes = {
     status: 500,
     message: 'The error reference has invalid entries; run `npx vigil kb check` to list them',
   },
-  ERR_KB_ENTRY_NOT_FOUND: { kind: 'user', status: 404, message: 'No error-reference entry has that slug or code' },
+  ERR_KB_ENTRY_NOT_FOUND: {
+    kind: 'user',
+    status: 404,
+    message: 'No error-reference entry has that slug or code',
+  },
   ERR_CLI_USAGE: { kind: 'user', status: 400, message: 'Invalid command line' },
   ERR_INPUT_INVALID: { kind: 'user', status: 400, message: 'Invalid input' },
   ERR_CONFIG_INVALID: { kind: 'user', status: 400, message: 'Invalid configuration' },

@@ -29,7 +29,11 @@ export class UserError extends AppError {}
 /** Network, throttling, a busy database: may succeed when retried. */
 export class OperationalError extends AppError {
   readonly retryable: boolean
-  constructor(code: ErrorCode, details?: ErrorDetails, options?: { cause?: unknown; retryable?: boolean }) {
+  constructor(
+    code: ErrorCode,
+    details?: ErrorDetails,
+    options?: { cause?: unknown; retryable?: boolean },
+  ) {
     super(code, details, options)
     this.retryable = options?.retryable ?? true
   }

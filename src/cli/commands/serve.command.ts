@@ -8,16 +8,23 @@ export async function serveCommand(_args: readonly string[], io: CliIo): Promise
   const portText = process.env.VIGIL_PORT ?? '3000'
   const port = Number(portText)
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UserError('ERR_CONFIG_INVALID', { field: 'VIGIL_PORT', reason: `"${portText}" is not a port number (0-65535)` })
+    throw new UserError('ERR_CONFIG_INVALID', {
+      field: 'VIGIL_PORT',
+      reason: `"${portText}" is not a port number (0-65535)`,
+    })
   }
   const host = process.env.VIGIL_HOST ?? '127.0.0.1'
   const kb = await openKb()
-  const app = await buildServer({ kb, logger: true })
+  const app = await buildServer({ kb, logger: { level: process.env.VIGIL_LOG_LEVEL ?? 'warn' } })
   const address = await app.listen({ port, host })
-  io.stdout(`Vigil is running at ${address.replace('127.0.0.1', 'localhost')}/  (error reference: ${kb.entries.length} entries)\n`)
+  io.stdout(
+    `Vigil is running at ${address.replace('127.0.0.1', 'localhost')}/  (error reference: ${kb.entries.length} entries)\n`,
+  )
   await new Promise<void>((resolve) => {
     const stop = () => {
-      void app.close().then(() => resolve())
+      void app.close().then(() => {
+        resolve()
+      })
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
