@@ -60,9 +60,9 @@ describe.runIf(hasChromium())('error reference in a real browser', () => {
     await page.selectOption('select[name=category]', 'gateway')
     await page.click('form.filters button[type=submit]')
     await page.waitForURL(/category=gateway/)
-    const categories = (await page
+    const categories = await page
       .locator('.entry-card')
-      .evaluateAll('els => els.map(e => e.getAttribute("data-category"))')) as string[]
+      .evaluateAll<string[], unknown>('els => els.map(e => e.getAttribute("data-category"))')
     expect(categories.length).toBeGreaterThan(0)
     expect(new Set(categories)).toEqual(new Set(['gateway']))
     await context.close()

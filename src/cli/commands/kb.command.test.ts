@@ -59,7 +59,7 @@ describe('vigil kb (in process, small reference)', () => {
     expect(res.stdout).toContain('The gateway is offline')
     expect(res.stdout).toContain('How to fix it\n  1. first fix for gateway-offline')
     const json = await runCli(['kb', 'show', 'memory-exceeded', '--json'])
-    expect(JSON.parse(json.stdout).slug).toBe('memory-exceeded')
+    expect((JSON.parse(json.stdout) as { slug: string }).slug).toBe('memory-exceeded')
     const missing = await runCli(['kb', 'show', 'nope'])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('ERR_KB_ENTRY_NOT_FOUND')
