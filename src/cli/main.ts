@@ -7,6 +7,7 @@ Usage: vigil <command> [options]
 
 Commands:
   serve                 start the web app (the same as npm start)
+  diagnose "<text>"     explain a raw Power BI error (--json, or --jsonl for a batch on stdin)
   kb list|show|search|check|export
                         browse and validate the error reference
 `
@@ -14,6 +15,8 @@ Commands:
 /** Every command, by name. A missing handler fails to compile rather than at run time. */
 const commands = {
   kb: kbCommand,
+  diagnose: async (args, io) =>
+    (await import('./commands/diagnose.command.ts')).diagnoseCommand(args, io),
   serve: async (args, io) => (await import('./commands/serve.command.ts')).serveCommand(args, io),
 } satisfies Record<string, Command>
 

@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { KnowledgeBase } from '../kb/kb.ts'
 import { AppError } from '../shared/errors.ts'
+import { diagnoseRoutes } from './routes/diagnose.routes.ts'
 import { errorsRoutes } from './routes/errors.routes.ts'
 
 export interface ServerDeps {
@@ -123,6 +124,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     async () => ({ status: 'ok' }),
   )
 
+  // HTML forms post url-encoded bodies; parsed here rather than with another plugin.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 4 * 1024 * 1024 },
+    (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)))
+    },
+  )
   errorsRoutes(app, deps.kb)
+  diagnoseRoutes(app, deps.kb)
   return app
 }

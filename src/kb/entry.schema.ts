@@ -38,6 +38,12 @@ export const MatchSchema = z
      * Must be linear-time (no nested quantifiers): `kb check` rejects the rest.
      */
     patterns: z.array(text(4)).default([]),
+    /**
+     * The entry's codes are generic wrappers (ModelRefresh_ShortMessage_ProcessingError,
+     * DM_GWPipeline_Gateway_MashupDataAccessError, OLE DB 0x80040E4E): when a more specific entry
+     * matches the inner message, that entry wins and this code is named in the context.
+     */
+    wrapper: z.boolean().default(false),
   })
   .strict()
 

@@ -13,7 +13,7 @@ describe('loadKb', () => {
     expect(entries.map((e) => e.slug)).toEqual(['alpha', 'beta'])
     expect(entries[0]?.body).toBe('Body of power-bi/alpha.md.')
     expect(entries[0]?.file).toBe('kb/entries/power-bi/alpha.md')
-    expect(entries[0]?.match).toEqual({ codes: [], httpStatus: [], patterns: [] })
+    expect(entries[0]?.match).toEqual({ codes: [], httpStatus: [], patterns: [], wrapper: false })
   })
 
   it('lists every problem of a broken reference at once, with file and field', async () => {

@@ -46,6 +46,7 @@ export const entryResponseSchema = {
         codes: strArray,
         httpStatus: { type: 'array', items: { type: 'integer' } },
         patterns: strArray,
+        wrapper: { type: 'boolean' },
       },
     },
     diagnosis: {

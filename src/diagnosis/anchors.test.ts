@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import { loadKb } from '../kb/loader.ts'
+import { readCorpus } from './evaluate.ts'
+import { AhoCorasick } from './aho-corasick.ts'
+import { requiredLiterals } from './anchors.ts'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+
+describe('requiredLiterals', () => {
+  it.each([
+    ['The gateway is offline', ['the gateway is offline']],
+    ['foo bar|baz qux', ['foo bar', 'baz qux']],
+    ['abc(def)?ghij', ['ghij']],
+    ['colou?r name', ['r name']],
+    ['Web\\.Contents failed', ['web.contents failed']],
+    ['\\d{3} errors', [' errors']],
+    ['\\x41BCD', ['bcd']],
+    ['timed? out.{0,40}refresh', ['refresh']],
+    ['x+yzw', ['yzw']],
+  ])('%s → %j', (source, expected) => {
+    expect(requiredLiterals(source)).toEqual(expected)
+  })
+
+  it.each(['ab|cd', '(?:foo|bar)', '.*', '[a-z]+', 'a?b?c?'])('gives up on %s (too short or no literal)', (source) => {
+    expect(requiredLiterals(source)).toBeNull()
+  })
+
+  // The property the matcher relies on: whenever a pattern matches a real text, one of its
+  // anchors occurs in that text. Checked over every pattern of the reference and every real
+  // error text we have (entry examples, the labelled corpora).
+  it('never drops a pattern that matches a real error text', async () => {
+    const { entries } = await loadKb()
+    const texts = entries.map((e) => e.example)
+    for (const file of [path.resolve(import.meta.dirname, '../../eval/corpus.jsonl'), path.resolve(import.meta.dirname, '../../../shared/eval/dev.jsonl')]) {
+      if (existsSync(file)) texts.push(...(await readCorpus(file)).map((c) => c.input))
+    }
+    let checked = 0
+    for (const e of entries) {
+      for (const source of e.match.patterns) {
+        const anchors = requiredLiterals(source)
+        if (anchors === null) continue
+        const re = new RegExp(source, 'i')
+        for (const t of texts) {
+          if (!re.test(t)) continue
+          checked++
+          const lower = t.toLowerCase()
+          expect(anchors.some((a) => lower.includes(a)), `${e.slug}: /${source}/ on ${t.slice(0, 60)}`).toBe(true)
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(50)
+  })
+})
+
+describe('AhoCorasick', () => {
+  it('finds every word, overlapping ones included', () => {
+    const ac = new AhoCorasick(['he', 'she', 'his', 'hers', 'gateway'])
+    expect([...ac.search('ushers')].sort()).toEqual([0, 1, 3])
+    expect([...ac.search('the gateway is down')].sort()).toEqual([0, 4])
+    expect(ac.search('nothing here').size).toBe(1)
+  })
+
+  it('agrees with String.includes on random words and texts', () => {
+    const alphabet = 'abc'
+    const rand = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(Math.random() * 3)]).join('')
+    for (let round = 0; round < 200; round++) {
+      const words = Array.from({ length: 8 }, () => rand(1 + Math.floor(Math.random() * 4)))
+      const text = rand(40)
+      const expected = words.map((w, i) => (text.includes(w) ? i : -1)).filter((i) => i >= 0)
+      const found = new AhoCorasick(words).search(text)
+      expect(expected.every((i) => found.has(i)), `${words.join(',')} in ${text}`).toBe(true)
+      expect([...found].every((i) => text.includes(words[i] ?? '')), `${words.join(',')} in ${text}`).toBe(true)
+    }
+  })
+})

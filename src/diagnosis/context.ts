@@ -1,0 +1,176 @@
+import type { Unwrapped } from './unwrap.ts'
+
+/** What a diagnosis pulls out of the raw text; only the keys found are present. */
+export interface DiagnosisContext {
+  /** Every error code found, outer to inner. */
+  codes: string[]
+  /** The generic wrapper code whose inner message decided the entry. */
+  wrapper?: string
+  httpStatus?: number
+  aadsts?: string
+  activityId?: string
+  requestId?: string
+  correlationId?: string
+  traceId?: string
+  clusterUri?: string
+  timestamp?: string
+  dataSourceKind?: string
+  server?: string
+  database?: string
+  url?: string
+  path?: string
+  user?: string
+  gateway?: string
+  table?: string
+  column?: string
+  query?: string
+  tenantId?: string
+  appId?: string
+  /** The most specific message found (an underlying error inside a wrapper). */
+  innerMessage?: string
+}
+
+type Field = Exclude<keyof DiagnosisContext, 'codes' | 'httpStatus'>
+
+const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+
+/** Each field's patterns, tried in order; group 1 is the value. All bounded, so linear-time. */
+const TEXT_RULES: readonly [Field, RegExp][] = [
+  ['activityId', new RegExp(`Activity ?ID[":\\s=]{0,4}(${GUID})`, 'i')],
+  ['requestId', new RegExp(`Request ?ID[":\\s=]{0,4}(${GUID})`, 'i')],
+  ['correlationId', new RegExp(`Correlation ?ID[":\\s=]{0,4}(${GUID})`, 'i')],
+  ['traceId', new RegExp(`Trace ?ID[":\\s=]{0,4}(${GUID})`, 'i')],
+  ['clusterUri', /Cluster URI[":\s=]{0,4}([\w.:/-]{4,200})/i],
+  ['timestamp', /\bTime(?:stamp)?[":\s=]{0,4}(\d{4}-\d{2}-\d{2}[T ][\d:.]{5,16}Z?|[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{4} [\d:]{8}[^\n;"]{0,40})/],
+  ['aadsts', /\b(AADSTS\d{4,7})\b/],
+  ['url', /(?:contents from|Url[":\s=]{1,4}|URL[":\s=]{1,4})'?"?(https?:\/\/[^\s'"<>]{1,500})/],
+  ['path', /Could not find (?:file|a part of the path) '([^'\n]{1,400})'/i],
+  ['path', /(?:file|path) '((?:[A-Za-z]:\\|\\\\)[^'\n]{1,400})'/i],
+  ['server', /Data Source=([^;'"\n]{1,200})/i],
+  ['server', /\bserver[:=]\s{0,2}'?([\w.\\,-]{2,200})/i],
+  ['server', /connecting to (?:the )?server '?([\w.\\,-]{2,200})/i],
+  ['database', /Initial Catalog=([^;'"\n]{1,200})/i],
+  ['database', /Cannot open database "([^"\n]{1,200})"/i],
+  ['database', /\bdatabase[:=]\s{0,2}'?([\w.-]{2,200})/i],
+  ['user', /Login failed for user '([^'\n]{1,200})'/i],
+  ['gateway', /gateway (?:named |called )?'([^'\n]{1,120})'/i],
+  ['gateway', new RegExp(`gateway(?:Object)?Id[":\\s=]{0,4}(${GUID})`, 'i')],
+  ['table', /in Table '([^'\n]{1,120})'/i],
+  ['table', /\bTable: ?([^.\n]{1,120}?)\.?(?:$|\n|\s{2})/m],
+  ['table', /\btable '([^'\n]{1,120})'/i],
+  ['column', /\bcolumn '([^'\n]{1,120})'/i],
+  ['column', /\bThe '([^'\n]{1,120})' column\b/i],
+  ['column', /\bcolumn ‘([^’\n]{1,120})’/i],
+  ['query', /\bQuery '([^'\n]{1,120})'/],
+  ['query', /in the ['‘]([^'’\n]{1,120})['’] query/i],
+  ['tenantId', new RegExp(`tenant(?: identifier)?[ :'"]{1,4}(${GUID})`, 'i')],
+  ['appId', new RegExp(`(?:app|application|client)(?: with identifier| ID| id)?[ :'"]{1,4}(${GUID})`, 'i')],
+  [
+    'dataSourceKind',
+    /\b(Microsoft SQL|SQL Server|Web\.Contents|OData|SharePoint|ODBC|OLE DB|Excel|Snowflake|Databricks|Salesforce|Dataverse|Common Data Service|Analysis Services|Kusto|Azure Data Explorer|Azure Blob|Oracle|MySQL|PostgreSQL|Teradata|SAP HANA|File\.Contents)\b/i,
+  ],
+]
+
+/** `pbi.error` detail names and JSON keys that carry a context value directly. */
+const DETAIL_FIELDS: Record<string, Field> = {
+  server: 'server',
+  database: 'database',
+  connectiontype: 'dataSourceKind',
+  datasourcekind: 'dataSourceKind',
+  datasourcetype: 'dataSourceKind',
+  url: 'url',
+  path: 'path',
+  gatewayid: 'gateway',
+  gatewayobjectid: 'gateway',
+  gatewayname: 'gateway',
+  activityid: 'activityId',
+  requestid: 'requestId',
+  correlation_id: 'correlationId',
+  trace_id: 'traceId',
+  timestamp: 'timestamp',
+  clusteruri: 'clusterUri',
+  dm_errordetailnamecode_underlyingerrormessage: 'innerMessage',
+  errordescription: 'innerMessage',
+  error_description: 'innerMessage',
+}
+
+const STATUS_NAMES: Record<string, number> = {
+  badrequest: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  notfound: 404,
+  toomanyrequests: 429,
+  internalservererror: 500,
+  badgateway: 502,
+  serviceunavailable: 503,
+  gatewaytimeout: 504,
+}
+
+const STATUS_RULES: readonly RegExp[] = [
+  /HTTP\/\d(?:\.\d)? (\d{3})\b/,
+  /status code[:\s]{0,3}'?(\d{3})\b/i,
+  /\b([45]\d\d) ?\((?:Unauthorized|Forbidden|Not ?Found|Bad ?Request|Too ?Many ?Requests|Internal ?Server ?Error|Service ?Unavailable)\)/i,
+  /\(([45]\d\d)\): /,
+  /\b([45]\d\d) (?:forbidden|unauthorized|not found|bad request|too many requests)\b/i,
+  /status(?:Code)?["':\s]{1,4}([45]\d\d)\b/i,
+]
+const STATUS_NAME_RULE = /'(BadRequest|Unauthorized|Forbidden|NotFound|TooManyRequests|InternalServerError|BadGateway|ServiceUnavailable|GatewayTimeout)'/
+
+/** Context rules read at most this much text: identifiers sit near the top of real error texts. */
+const CONTEXT_WINDOW = 64 * 1024
+
+const clean = (v: string) => v.trim().replace(/^['"]|['";,.]+$/g, '')
+
+export function extractContext(raw: string, unwrapped: Unwrapped, codes: string[]): DiagnosisContext {
+  const ctx: DiagnosisContext = { codes }
+  const set = (field: Field, value: string | undefined) => {
+    if (value === undefined) return
+    const v = clean(value)
+    if (v.length > 0 && ctx[field] === undefined) ctx[field] = v
+  }
+
+  for (const leaf of unwrapped.leaves) {
+    const name = (leaf.detail ?? leaf.key ?? '').toLowerCase()
+    const field = DETAIL_FIELDS[name]
+    if (field) set(field, leaf.value.slice(0, 2000))
+  }
+  for (const n of unwrapped.numbers) {
+    if (n.key === 'error_codes' && ctx.aadsts === undefined) ctx.aadsts = `AADSTS${n.value}`
+    if (/^(status|statuscode|httpstatuscode)$/i.test(n.key) && n.value >= 100 && n.value < 600) ctx.httpStatus ??= n.value
+  }
+
+  const window = raw.length > CONTEXT_WINDOW ? raw.slice(0, CONTEXT_WINDOW) : raw
+  const texts = [window, ...unwrapped.leaves.slice(0, 200).map((l) => l.value.slice(0, 4000))]
+  for (const [field, re] of TEXT_RULES) {
+    if (ctx[field] !== undefined) continue
+    for (const text of texts) {
+      const m = re.exec(text)
+      if (m?.[1]) {
+        set(field, m[1])
+        break
+      }
+    }
+  }
+  if (ctx.httpStatus === undefined) {
+    for (const re of STATUS_RULES) {
+      const m = re.exec(window)
+      if (m?.[1]) {
+        ctx.httpStatus = Number(m[1])
+        break
+      }
+    }
+  }
+  if (ctx.httpStatus === undefined) {
+    const m = STATUS_NAME_RULE.exec(window)
+    if (m?.[1]) ctx.httpStatus = STATUS_NAMES[m[1].toLowerCase()] ?? 0
+  }
+  if (ctx.httpStatus === 0) delete ctx.httpStatus
+  if (ctx.url && !ctx.server) {
+    try {
+      ctx.server = new URL(ctx.url).hostname
+    } catch {
+      // A URL we cannot parse still helps as text; the server stays unknown.
+    }
+  }
+  return ctx
+}

@@ -1,0 +1,271 @@
+import type { Entry } from '../kb/entry.schema.ts'
+import type { KnowledgeBase } from '../kb/kb.ts'
+import type { Category, Severity } from '../kb/taxonomy.ts'
+import { type DiagnosisContext, extractContext } from './context.ts'
+import { type PatternHit, PatternMatcher } from './matcher.ts'
+import { unwrap } from './unwrap.ts'
+
+/** How the entry was recognised, strongest first. */
+export type MatchedBy = 'code+http_status' | 'code' | 'pattern' | 'http_status' | 'fulltext' | 'none'
+
+export interface Alternative {
+  readonly slug: string
+  readonly title: string
+  readonly category: Category
+  readonly confidence: number
+  readonly matchedBy: MatchedBy
+}
+
+/** The result for one raw error text. `slug` and `code` are null when no entry fits. */
+export interface Diagnosis {
+  readonly slug: string | null
+  readonly code: string | null
+  readonly title: string | null
+  readonly category: Category | 'unknown'
+  readonly severity: Severity | null
+  readonly confidence: number
+  readonly matchedBy: MatchedBy
+  /** One sentence on why this entry was chosen (or why none was). */
+  readonly why: string
+  readonly context: DiagnosisContext
+  readonly alternatives: readonly Alternative[]
+  /** The entry's fix steps with placeholders filled from the context. */
+  readonly fixes: readonly string[]
+}
+
+interface Candidate {
+  readonly entry: Entry
+  readonly matchedBy: MatchedBy
+  readonly confidence: number
+  readonly why: string
+}
+
+/** Tokens that look like error codes, known to the reference or not, for the context. */
+const CODE_LIKE =
+  /\b(?:DM_GWPipeline_\w{3,80}|DMTS_\w{3,80}|ModelRefresh\w{0,80}|AADSTS\d{4,7}|0x[0-9A-Fa-f]{8}|PowerBI\w{3,60}Exception|PowerBI\w{3,60}|[A-Z][A-Za-z]{2,30}\.(?:Error|Firewall)|[A-Z][a-z]+[A-Z]\w{3,60}(?:Error|Exception))\b/g
+const TOKEN = /[A-Za-z0-9][A-Za-z0-9_.]{1,100}/g
+
+/** Words that point to a category when nothing in the reference matches (last resort). */
+const CATEGORY_HINTS: readonly [RegExp, Category][] = [
+  [/\b(?:timed? ?out|timeout|took too long|time limit)\b/i, 'timeout'],
+  [/\b(?:out of memory|memory|resource governing|capacity)\b/i, 'capacity'],
+  [/\b(?:429|too many requests|throttl\w*|rate limit|quota|exceeded the (?:limit|maximum))\b/i, 'throttling'],
+  [/\bgateway\b/i, 'gateway'],
+  [/\b(?:credentials?|password|login failed|oauth)\b/i, 'credentials'],
+  [/\b(?:permission|forbidden|access (?:is )?denied|not authori[sz]ed|403)\b/i, 'permissions'],
+  [/\b(?:sign[- ]?in|token|401|unauthori[sz]ed|AADSTS\d+)\b/i, 'authentication'],
+  [/\b(?:network|host|connection|socket|certificate|ssl|tls|dns|unreachable)\b/i, 'connectivity'],
+  [/\b(?:column|table|field|schema)\b.{0,60}\b(?:not found|missing|does not exist|wasn't found)\b/i, 'schema'],
+  [/\b(?:convert|format|parse|type mismatch|invalid value)\b/i, 'data_format'],
+  [/\b(?:licen[cs]e|premium|pro workspace|ppu|trial)\b/i, 'licensing'],
+  [/\b(?:expression|formula|syntax|evaluation|DAX)\b/i, 'query'],
+  [/\b(?:internal (?:service |server )?error|unexpected error|try again later|503|500)\b/i, 'service'],
+]
+
+const PLACEHOLDER_FALLBACK: Record<string, string> = {
+  server: 'the server',
+  database: 'the database',
+  url: 'the URL',
+  path: 'the file',
+  gateway: 'the gateway',
+  table: 'the table',
+  column: 'the column',
+  query: 'the query',
+  tenantId: 'your tenant',
+  appId: 'the app registration',
+  user: 'the account',
+  dataSourceKind: 'the data source',
+}
+
+/** Fills `{server}`-style placeholders in fix steps from the context, or a neutral phrase. */
+export function personalise(steps: readonly string[], ctx: DiagnosisContext): string[] {
+  return steps.map((s) =>
+    s.replace(/\{(\w{2,20})\}/g, (whole, key: string) => {
+      const value = (ctx as unknown as Record<string, unknown>)[key]
+      if (typeof value === 'string' && value.length > 0) return value
+      return PLACEHOLDER_FALLBACK[key] ?? whole
+    }),
+  )
+}
+
+const round = (n: number) => Math.round(n * 100) / 100
+
+/** Recognises raw Power BI failure texts against the error reference. Build once, call often. */
+export class Diagnoser {
+  private readonly patterns: PatternMatcher
+
+  constructor(private readonly kb: KnowledgeBase) {
+    this.patterns = new PatternMatcher(kb)
+  }
+
+  diagnose(input: unknown): Diagnosis {
+    const text = typeof input === 'string' ? input : ''
+    const unwrapped = unwrap(text)
+    const haystack = unwrapped.leaves.length > 0 ? `${text}\n${unwrapped.leaves.map((l) => l.value).join('\n')}` : text
+    const codeMap = this.kb.codeMap()
+
+    // Codes, outer to inner: the order they appear in the text, then in decoded JSON strings.
+    const known: { code: string; entry: Entry }[] = []
+    const seenCodes = new Set<string>()
+    for (const m of haystack.matchAll(TOKEN)) {
+      const token = m[0].replace(/\.+$/, '')
+      const key = token.toLowerCase()
+      if (seenCodes.has(key)) continue
+      const entry = codeMap.get(key)
+      if (entry) {
+        seenCodes.add(key)
+        known.push({ code: token, entry })
+      }
+    }
+    const allCodes = [...known.map((k) => k.code)]
+    const allKeys = new Set(allCodes.map((c) => c.toLowerCase()))
+    for (const m of haystack.matchAll(CODE_LIKE)) {
+      if (allCodes.length >= 50) break
+      if (!allKeys.has(m[0].toLowerCase())) {
+        allKeys.add(m[0].toLowerCase())
+        allCodes.push(m[0])
+      }
+    }
+    const ctx = extractContext(text, unwrapped, allCodes)
+    const hits = this.patterns.match(haystack, haystack.toLowerCase())
+
+    const candidates = this.rank(known, hits, ctx)
+    const best = candidates[0]
+    const alternatives = candidates.slice(1)
+    if (!best) return this.fallback(haystack, ctx)
+
+    const entryCodes = new Set([...best.entry.codes, ...best.entry.match.codes].map((c) => c.toLowerCase()))
+    const own = known.find((k) => entryCodes.has(k.code.toLowerCase()))
+    const wrapper = known.find((k) => k.entry.match.wrapper && k.entry !== best.entry)
+    if (wrapper && !own) ctx.wrapper = wrapper.code
+    return {
+      slug: best.entry.slug,
+      code: own?.code ?? wrapper?.code ?? known[0]?.code ?? null,
+      title: best.entry.title,
+      category: best.entry.category,
+      severity: best.entry.severity,
+      confidence: best.confidence,
+      matchedBy: best.matchedBy,
+      why: best.why,
+      context: ctx,
+      alternatives: alternatives.slice(0, 3).map((c) => ({
+        slug: c.entry.slug,
+        title: c.entry.title,
+        category: c.entry.category,
+        confidence: c.confidence,
+        matchedBy: c.matchedBy,
+      })),
+      fixes: personalise(best.entry.fixes, ctx),
+    }
+  }
+
+  /**
+   * Orders candidate entries: an exact code (with its HTTP status, stronger) beats a message
+   * pattern, which beats an HTTP status alone. Generic wrapper codes yield to any specific match.
+   */
+  private rank(known: readonly { code: string; entry: Entry }[], hits: readonly PatternHit[], ctx: DiagnosisContext): Candidate[] {
+    const out: Candidate[] = []
+    const add = (c: Candidate) => {
+      if (!out.some((o) => o.entry === c.entry)) out.push(c)
+    }
+    const status = ctx.httpStatus
+    const specificCodes = known.filter((k) => !k.entry.match.wrapper)
+    const specificHits = [...hits]
+      .filter((h) => !h.entry.match.wrapper)
+      .sort((a, b) => b.length - a.length || a.index - b.index)
+
+    for (const k of specificCodes) {
+      const withStatus = status !== undefined && k.entry.match.httpStatus.includes(status)
+      add({
+        entry: k.entry,
+        matchedBy: withStatus ? 'code+http_status' : 'code',
+        confidence: withStatus ? 0.99 : 0.97,
+        why: `The text carries the code ${k.code}${withStatus ? ` with HTTP ${status}` : ''}.`,
+      })
+    }
+    const distinctHitEntries = new Set(specificHits.map((h) => h.entry)).size
+    for (const h of specificHits) {
+      const wrapped = known.find((k) => k.entry.match.wrapper)
+      add({
+        entry: h.entry,
+        matchedBy: 'pattern',
+        confidence: round(Math.min(0.93, 0.78 + h.length / 400) - (distinctHitEntries > 1 ? 0.05 : 0)),
+        why: wrapped
+          ? `The message inside the wrapper ${wrapped.code} matches this entry's known wording.`
+          : "The message matches this entry's known wording.",
+      })
+    }
+    for (const k of known.filter((x) => x.entry.match.wrapper)) {
+      add({
+        entry: k.entry,
+        matchedBy: 'code',
+        confidence: 0.8,
+        why: `The text carries the generic code ${k.code} and no more specific inner message was recognised.`,
+      })
+    }
+    for (const h of hits.filter((x) => x.entry.match.wrapper)) {
+      add({ entry: h.entry, matchedBy: 'pattern', confidence: 0.65, why: "The message matches this wrapper entry's wording." })
+    }
+    if (out.length === 0 && status !== undefined) {
+      const byStatus = this.kb.entries.filter((e) => e.codes.length === 0 && e.match.httpStatus.includes(status))
+      for (const e of byStatus) {
+        add({
+          entry: e,
+          matchedBy: 'http_status',
+          confidence: byStatus.length === 1 ? 0.6 : 0.4,
+          why: `Only the HTTP status ${status} was recognised.`,
+        })
+      }
+    }
+    return out
+  }
+
+  /** Nothing specific matched: rank by full-text similarity, and admit it when that is weak. */
+  private fallback(haystack: string, ctx: DiagnosisContext): Diagnosis {
+    const sample = haystack.slice(0, 4000).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, ' ')
+    const hits = this.kb.search(sample, 5)
+    const top = hits[0]
+    const second = hits[1]
+    const margin = top && second ? top.score / second.score : 2
+    const alternatives = hits.map((h) => ({
+      slug: h.entry.slug,
+      title: h.entry.title,
+      category: h.entry.category,
+      confidence: round(Math.min(0.45, h.score / 60)),
+      matchedBy: 'fulltext' as const,
+    }))
+    if (top && top.score >= FULLTEXT_MIN_SCORE && margin >= FULLTEXT_MIN_MARGIN) {
+      return {
+        slug: top.entry.slug,
+        code: null,
+        title: top.entry.title,
+        category: top.entry.category,
+        severity: top.entry.severity,
+        confidence: round(Math.min(0.5, 0.2 + top.score / 100)),
+        matchedBy: 'fulltext',
+        why: 'No code or known wording was found; this entry shares the most distinctive words with the text.',
+        context: ctx,
+        alternatives: alternatives.slice(1, 4),
+        fixes: personalise(top.entry.fixes, ctx),
+      }
+    }
+    const hint = CATEGORY_HINTS.find(([re]) => re.test(sample))?.[1]
+    return {
+      slug: null,
+      code: null,
+      title: null,
+      category: hint ?? top?.entry.category ?? 'unknown',
+      severity: null,
+      confidence: top || hint ? 0.15 : 0.05,
+      matchedBy: 'none',
+      why: 'No entry of the error reference matches this text; the category is a best guess from its words.',
+      context: ctx,
+      alternatives: alternatives.slice(0, 3),
+      fixes: [],
+    }
+  }
+}
+
+/** Full-text answers below these are reported as unknown rather than guessed (tuned on the corpus). */
+const FULLTEXT_MIN_SCORE = 18
+const FULLTEXT_MIN_MARGIN = 1.3

@@ -1,0 +1,127 @@
+/**
+ * Unwraps the shapes failure texts arrive in: JSON bodies, JSON inside JSON strings (escaped once or
+ * several times), JSON quoted CSV-style (`""`), JSON embedded in .NET exception text. Everything is
+ * linear in the input: one bracket scan per text variant, bounded depth and node counts.
+ */
+
+const MAX_DEPTH = 32
+const MAX_NODES = 20_000
+const MAX_SEGMENTS = 64
+
+/** A string found in the input, with the JSON key it was under (null for free text). */
+export interface Leaf {
+  readonly key: string | null
+  readonly value: string
+  /** `pbi.error` detail name (e.g. DM_ErrorDetailNameCode_UnderlyingErrorMessage, Server). */
+  readonly detail?: string
+}
+
+export interface Unwrapped {
+  /** Strings in document order, outer before inner. */
+  readonly leaves: readonly Leaf[]
+  /** Numbers under `error_codes` (Entra) and `status`/`statusCode` keys. */
+  readonly numbers: readonly { key: string; value: number }[]
+  /** Whether any JSON was found. */
+  readonly json: boolean
+}
+
+/** Top-level `{…}`/`[…]` spans of `text`, found in one pass; strings are tracked only inside spans. */
+export function jsonSpans(text: string): [number, number][] {
+  const spans: [number, number][] = []
+  let depth = 0
+  let start = -1
+  let inString = false
+  for (let i = 0; i < text.length && spans.length < MAX_SEGMENTS; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92 /* \ */) i++
+      else if (c === 34 /* " */) inString = false
+      continue
+    }
+    if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (depth === 0) start = i
+      depth++
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      if (depth > 0) {
+        depth--
+        if (depth === 0) spans.push([start, i + 1])
+      }
+    } else if (c === 34 && depth > 0) {
+      inString = true
+    }
+  }
+  return spans
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    // Includes RangeError from pathological nesting: such text is treated as free text.
+    return undefined
+  }
+}
+
+const looksLikeJson = (s: string) => {
+  const t = s.trimStart()
+  return t.startsWith('{') || t.startsWith('[')
+}
+
+export function unwrap(input: string): Unwrapped {
+  const leaves: Leaf[] = []
+  const numbers: { key: string; value: number }[] = []
+  let nodes = 0
+  let json = false
+  const seen = new Set<string>()
+
+  const walk = (value: unknown, key: string | null, depth: number, detail?: string): void => {
+    if (++nodes > MAX_NODES || depth > MAX_DEPTH) return
+    if (typeof value === 'string') {
+      if (looksLikeJson(value) && scanText(value, depth + 1)) return
+      leaves.push(detail === undefined ? { key, value } : { key, value, detail })
+    } else if (typeof value === 'number') {
+      if (key !== null) numbers.push({ key, value })
+    } else if (Array.isArray(value)) {
+      for (const item of value) walk(item, key, depth + 1, detail)
+    } else if (value !== null && typeof value === 'object') {
+      const obj = value as Record<string, unknown>
+      // pbi.error details: [{ code: "Server", detail: { type: 1, value: "x" } }]
+      if (typeof obj.code === 'string' && obj.detail !== null && typeof obj.detail === 'object') {
+        const inner = (obj.detail as Record<string, unknown>).value
+        walk(inner, 'detail', depth + 1, obj.code)
+        return
+      }
+      for (const [k, v] of Object.entries(obj)) walk(v, k, depth + 1, detail)
+    }
+  }
+
+  /** Finds JSON in `text`, walks it; returns true when the whole text was one JSON document. */
+  const scanText = (text: string, depth: number): boolean => {
+    if (depth > MAX_DEPTH || seen.has(text)) return false
+    seen.add(text)
+    const whole = looksLikeJson(text) ? tryParse(text.trim()) : undefined
+    if (whole !== undefined && typeof whole === 'object') {
+      json = true
+      walk(whole, null, depth)
+      return true
+    }
+    for (const [from, to] of jsonSpans(text)) {
+      const parsed = tryParse(text.slice(from, to))
+      if (parsed !== undefined && typeof parsed === 'object') {
+        json = true
+        walk(parsed, null, depth)
+      }
+    }
+    return false
+  }
+
+  scanText(input, 0)
+  // JSON that was escaped into free text (`{\"error\":…}`) or quoted for CSV (`{""error"":…}`).
+  let variant = input
+  for (let level = 1; level <= 3 && variant.includes('\\"'); level++) {
+    variant = variant.replace(/\\(["\\])/g, '$1')
+    scanText(variant, level)
+  }
+  if (input.includes('""')) scanText(input.replace(/""/g, '"'), 1)
+  return { leaves, numbers, json }
+}
