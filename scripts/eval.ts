@@ -16,23 +16,35 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 function report(name: string, s: Scores): void {
   console.log(`\n## ${name}: ${s.cases} cases`)
   console.log(`category accuracy  ${pct(s.categoryAccuracy)}`)
-  console.log(`code top-1         ${pct(s.codeTop1)}   (${s.codeCases} cases whose code is in the text)`)
+  console.log(
+    `code top-1         ${pct(s.codeTop1)}   (${s.codeCases} cases whose code is in the text)`,
+  )
   console.log(`code top-3         ${pct(s.codeTop3)}`)
   console.log(`unknown rate       ${pct(s.unknownRate)}`)
   const predicted = [...CATEGORIES, 'unknown']
   const short = (c: string) => c.slice(0, 6)
   console.log(`\nconfusion (rows: expected, columns: predicted)`)
-  console.log(['expected'.padEnd(15), ...predicted.map((c) => short(c).padStart(7)), '  acc'].join(''))
+  console.log(
+    ['expected'.padEnd(15), ...predicted.map((c) => short(c).padStart(7)), '  acc'].join(''),
+  )
   for (const exp of CATEGORIES) {
     const row = s.confusion[exp]
     if (!row) continue
     const total = Object.values(row).reduce((a, b) => a + b, 0)
     const ok = s.results.filter((r) => r.case.expected_category === exp && r.categoryOk).length
-    console.log([exp.padEnd(15), ...predicted.map((c) => String(row[c] ?? '.').padStart(7)), `  ${pct(ok / total)}`].join(''))
+    console.log(
+      [
+        exp.padEnd(15),
+        ...predicted.map((c) => String(row[c] ?? '.').padStart(7)),
+        `  ${pct(ok / total)}`,
+      ].join(''),
+    )
   }
   if (verbose) {
     for (const r of s.results.filter((x) => !x.categoryOk || x.codeTop1 === false)) {
-      console.log(`\nMISS ${r.case.id} expected ${r.case.expected_category}/${r.case.expected_code} got ${r.category}/${r.slug ?? '-'} code ${r.code ?? '-'}`)
+      console.log(
+        `\nMISS ${r.case.id} expected ${r.case.expected_category}/${r.case.expected_code} got ${r.category}/${r.slug ?? '-'} code ${r.code ?? '-'}`,
+      )
       console.log(`  ${r.case.input.slice(0, 200).replaceAll('\n', ' ')}`)
     }
   }
@@ -41,7 +53,9 @@ function report(name: string, s: Scores): void {
 const kb = await openKb()
 const diagnoser = diagnoserFor(kb)
 const corpora: [string, string][] = []
-for (const f of (await readdir(path.join(root, 'eval'))).filter((x) => x.endsWith('.jsonl')).sort()) {
+for (const f of (await readdir(path.join(root, 'eval')))
+  .filter((x) => x.endsWith('.jsonl'))
+  .sort()) {
   corpora.push([`eval/${f}`, path.join(root, 'eval', f)])
 }
 const shared = path.resolve(root, '../shared/eval/dev.jsonl')

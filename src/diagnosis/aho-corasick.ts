@@ -1,60 +1,97 @@
 /**
- * Multi-string search in one pass over the text (Aho–Corasick), so checking hundreds of pattern
- * anchors costs O(text length) rather than O(text length × patterns).
+ * Multi-string search in one pass over the text (Aho–Corasick compiled to a DFA), so checking
+ * hundreds of pattern anchors and error codes costs O(text length), not O(length × words).
+ * Matching is case-insensitive for ASCII letters; other characters must match exactly.
  */
 export class AhoCorasick {
-  private readonly goto: Map<number, number>[] = [new Map()]
-  private readonly fail: number[] = [0]
-  private readonly out: number[][] = [[]]
+  /** Character → column of the transition table; 0 is "any character no word contains". */
+  private readonly classOf = new Uint16Array(65536)
+  private readonly classes: number
+  private readonly next: Int32Array
+  private readonly out: number[][]
+  private readonly lengths: number[]
 
-  /** `words` must be lower case; `search` reports the indexes of the words it finds. */
+  /** `words` are matched case-insensitively; `search` reports their indexes. */
   constructor(words: readonly string[]) {
-    words.forEach((word, index) => {
-      let state = 0
-      for (let i = 0; i < word.length; i++) {
-        const c = word.charCodeAt(i)
-        const edges = this.goto[state] as Map<number, number>
-        let next = edges.get(c)
-        if (next === undefined) {
-          next = this.goto.length
-          this.goto.push(new Map())
-          this.fail.push(0)
-          this.out.push([])
-          edges.set(c, next)
-        }
-        state = next
+    const lower = words.map((w) => w.toLowerCase())
+    this.lengths = lower.map((w) => w.length)
+    let classes = 1
+    for (const w of lower) {
+      for (let i = 0; i < w.length; i++) {
+        const c = w.charCodeAt(i)
+        if (this.classOf[c] === 0) this.classOf[c] = classes++
       }
-      ;(this.out[state] as number[]).push(index)
+    }
+    for (let c = 65; c <= 90; c++) this.classOf[c] = this.classOf[c + 32] ?? 0
+    this.classes = classes
+
+    // Trie with per-state transition maps, then the DFA table built breadth-first.
+    const trie: Map<number, number>[] = [new Map()]
+    const out: number[][] = [[]]
+    lower.forEach((w, index) => {
+      let s = 0
+      for (let i = 0; i < w.length; i++) {
+        const k = this.classOf[w.charCodeAt(i)] ?? 0
+        const edges = trie[s] as Map<number, number>
+        let t = edges.get(k)
+        if (t === undefined) {
+          t = trie.length
+          trie.push(new Map())
+          out.push([])
+          edges.set(k, t)
+        }
+        s = t
+      }
+      ;(out[s] as number[]).push(index)
     })
+    const next = new Int32Array(trie.length * classes)
+    const fail = new Int32Array(trie.length)
     const queue: number[] = []
-    for (const next of (this.goto[0] as Map<number, number>).values()) queue.push(next)
+    for (const [k, t] of trie[0] as Map<number, number>) {
+      next[k] = t
+      queue.push(t)
+    }
     for (let head = 0; head < queue.length; head++) {
-      const state = queue[head] as number
-      for (const [c, next] of this.goto[state] as Map<number, number>) {
-        queue.push(next)
-        let f = this.fail[state] as number
-        while (f !== 0 && !(this.goto[f] as Map<number, number>).has(c)) f = this.fail[f] as number
-        const target = (this.goto[f] as Map<number, number>).get(c)
-        this.fail[next] = target !== undefined && target !== next ? target : 0
-        ;(this.out[next] as number[]).push(...(this.out[this.fail[next] as number] as number[]))
+      const s = queue[head] as number
+      const f = fail[s] ?? 0
+      ;(out[s] as number[]).push(...(out[f] as number[]))
+      for (let k = 0; k < classes; k++) {
+        const t = (trie[s] as Map<number, number>).get(k)
+        if (t === undefined) {
+          next[s * classes + k] = next[f * classes + k] ?? 0
+        } else {
+          next[s * classes + k] = t
+          fail[t] = s === 0 ? 0 : (next[f * classes + k] ?? 0)
+          queue.push(t)
+        }
+      }
+    }
+    this.next = next
+    this.out = out
+  }
+
+  /** Calls `found(wordIndex, start)` for every occurrence, in text order. */
+  scan(text: string, found: (word: number, start: number) => void): void {
+    const { next, classOf, classes, out } = this
+    let s = 0
+    for (let i = 0; i < text.length; i++) {
+      s = next[s * classes + (classOf[text.charCodeAt(i)] ?? 0)] ?? 0
+      const words = out[s] as number[]
+      for (let j = 0; j < words.length; j++) {
+        const w = words[j] as number
+        found(w, i + 1 - (this.lengths[w] ?? 0))
       }
     }
   }
 
-  /** Indexes of every word that occurs in `lowerText` (which must already be lower case). */
-  search(lowerText: string): Set<number> {
+  wordLength(word: number): number {
+    return this.lengths[word] ?? 0
+  }
+
+  /** Indexes of every word that occurs in `text`. */
+  search(text: string): Set<number> {
     const found = new Set<number>()
-    let state = 0
-    for (let i = 0; i < lowerText.length; i++) {
-      const c = lowerText.charCodeAt(i)
-      let next = (this.goto[state] as Map<number, number>).get(c)
-      while (next === undefined && state !== 0) {
-        state = this.fail[state] as number
-        next = (this.goto[state] as Map<number, number>).get(c)
-      }
-      state = next ?? 0
-      for (const w of this.out[state] as number[]) found.add(w)
-    }
+    this.scan(text, (w) => found.add(w))
     return found
   }
 }

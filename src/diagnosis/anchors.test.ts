@@ -21,9 +21,12 @@ describe('requiredLiterals', () => {
     expect(requiredLiterals(source)).toEqual(expected)
   })
 
-  it.each(['ab|cd', '(?:foo|bar)', '.*', '[a-z]+', 'a?b?c?'])('gives up on %s (too short or no literal)', (source) => {
-    expect(requiredLiterals(source)).toBeNull()
-  })
+  it.each(['ab|cd', '(?:foo|bar)', '.*', '[a-z]+', 'a?b?c?'])(
+    'gives up on %s (too short or no literal)',
+    (source) => {
+      expect(requiredLiterals(source)).toBeNull()
+    },
+  )
 
   // The property the matcher relies on: whenever a pattern matches a real text, one of its
   // anchors occurs in that text. Checked over every pattern of the reference and every real
@@ -31,7 +34,10 @@ describe('requiredLiterals', () => {
   it('never drops a pattern that matches a real error text', async () => {
     const { entries } = await loadKb()
     const texts = entries.map((e) => e.example)
-    for (const file of [path.resolve(import.meta.dirname, '../../eval/corpus.jsonl'), path.resolve(import.meta.dirname, '../../../shared/eval/dev.jsonl')]) {
+    for (const file of [
+      path.resolve(import.meta.dirname, '../../eval/corpus.jsonl'),
+      path.resolve(import.meta.dirname, '../../../shared/eval/dev.jsonl'),
+    ]) {
       if (existsSync(file)) texts.push(...(await readCorpus(file)).map((c) => c.input))
     }
     let checked = 0
@@ -44,7 +50,10 @@ describe('requiredLiterals', () => {
           if (!re.test(t)) continue
           checked++
           const lower = t.toLowerCase()
-          expect(anchors.some((a) => lower.includes(a)), `${e.slug}: /${source}/ on ${t.slice(0, 60)}`).toBe(true)
+          expect(
+            anchors.some((a) => lower.includes(a)),
+            `${e.slug}: /${source}/ on ${t.slice(0, 60)}`,
+          ).toBe(true)
         }
       }
     }
@@ -62,14 +71,21 @@ describe('AhoCorasick', () => {
 
   it('agrees with String.includes on random words and texts', () => {
     const alphabet = 'abc'
-    const rand = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(Math.random() * 3)]).join('')
+    const rand = (n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(Math.random() * 3)]).join('')
     for (let round = 0; round < 200; round++) {
       const words = Array.from({ length: 8 }, () => rand(1 + Math.floor(Math.random() * 4)))
       const text = rand(40)
       const expected = words.map((w, i) => (text.includes(w) ? i : -1)).filter((i) => i >= 0)
       const found = new AhoCorasick(words).search(text)
-      expect(expected.every((i) => found.has(i)), `${words.join(',')} in ${text}`).toBe(true)
-      expect([...found].every((i) => text.includes(words[i] ?? '')), `${words.join(',')} in ${text}`).toBe(true)
+      expect(
+        expected.every((i) => found.has(i)),
+        `${words.join(',')} in ${text}`,
+      ).toBe(true)
+      expect(
+        [...found].every((i) => text.includes(words[i] ?? '')),
+        `${words.join(',')} in ${text}`,
+      ).toBe(true)
     }
   })
 })

@@ -26,6 +26,10 @@ export interface DiagnosisContext {
   query?: string
   tenantId?: string
   appId?: string
+  /** Workspace id, from a REST path such as /groups/<id>/… */
+  groupId?: string
+  /** Semantic model id, from /datasets/<id> or "Dataset <id> is not found". */
+  datasetId?: string
   /** The most specific message found (an underlying error inside a wrapper). */
   innerMessage?: string
 }
@@ -41,7 +45,10 @@ const TEXT_RULES: readonly [Field, RegExp][] = [
   ['correlationId', new RegExp(`Correlation ?ID[":\\s=]{0,4}(${GUID})`, 'i')],
   ['traceId', new RegExp(`Trace ?ID[":\\s=]{0,4}(${GUID})`, 'i')],
   ['clusterUri', /Cluster URI[":\s=]{0,4}([\w.:/-]{4,200})/i],
-  ['timestamp', /\bTime(?:stamp)?[":\s=]{0,4}(\d{4}-\d{2}-\d{2}[T ][\d:.]{5,16}Z?|[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{4} [\d:]{8}[^\n;"]{0,40})/],
+  [
+    'timestamp',
+    /\bTime(?:stamp)?[":\s=]{0,4}(\d{4}-\d{2}-\d{2}[T ][\d:.]{5,16}Z?|[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{4} [\d:]{8}[^\n;"]{0,40})/,
+  ],
   ['aadsts', /\b(AADSTS\d{4,7})\b/],
   ['url', /(?:contents from|Url[":\s=]{1,4}|URL[":\s=]{1,4})'?"?(https?:\/\/[^\s'"<>]{1,500})/],
   ['path', /Could not find (?:file|a part of the path) '([^'\n]{1,400})'/i],
@@ -64,7 +71,12 @@ const TEXT_RULES: readonly [Field, RegExp][] = [
   ['query', /\bQuery '([^'\n]{1,120})'/],
   ['query', /in the ['‘]([^'’\n]{1,120})['’] query/i],
   ['tenantId', new RegExp(`tenant(?: identifier)?[ :'"]{1,4}(${GUID})`, 'i')],
-  ['appId', new RegExp(`(?:app|application|client)(?: with identifier| ID| id)?[ :'"]{1,4}(${GUID})`, 'i')],
+  [
+    'appId',
+    new RegExp(`(?:app|application|client)(?: with identifier| ID| id)?[ :'"]{1,4}(${GUID})`, 'i'),
+  ],
+  ['groupId', new RegExp(`/groups/(${GUID})`, 'i')],
+  ['datasetId', new RegExp(`(?:/datasets/|Dataset )(${GUID})`, 'i')],
   [
     'dataSourceKind',
     /\b(Microsoft SQL|SQL Server|Web\.Contents|OData|SharePoint|ODBC|OLE DB|Excel|Snowflake|Databricks|Salesforce|Dataverse|Common Data Service|Analysis Services|Kusto|Azure Data Explorer|Azure Blob|Oracle|MySQL|PostgreSQL|Teradata|SAP HANA|File\.Contents)\b/i,
@@ -114,14 +126,23 @@ const STATUS_RULES: readonly RegExp[] = [
   /\b([45]\d\d) (?:forbidden|unauthorized|not found|bad request|too many requests)\b/i,
   /status(?:Code)?["':\s]{1,4}([45]\d\d)\b/i,
 ]
-const STATUS_NAME_RULE = /'(BadRequest|Unauthorized|Forbidden|NotFound|TooManyRequests|InternalServerError|BadGateway|ServiceUnavailable|GatewayTimeout)'/
+const STATUS_NAME_RULE =
+  /'(BadRequest|Unauthorized|Forbidden|NotFound|TooManyRequests|InternalServerError|BadGateway|ServiceUnavailable|GatewayTimeout)'/
 
 /** Context rules read at most this much text: identifiers sit near the top of real error texts. */
 const CONTEXT_WINDOW = 64 * 1024
 
 const clean = (v: string) => v.trim().replace(/^['"]|['";,.]+$/g, '')
 
-export function extractContext(raw: string, unwrapped: Unwrapped, codes: string[]): DiagnosisContext {
+/**
+ * `haystack` is the raw text followed by the strings decoded from its JSON (see diagnose.ts), so one
+ * pass of each rule sees both the free text and the unescaped inner messages.
+ */
+export function extractContext(
+  haystack: string,
+  unwrapped: Unwrapped,
+  codes: string[],
+): DiagnosisContext {
   const ctx: DiagnosisContext = { codes }
   const set = (field: Field, value: string | undefined) => {
     if (value === undefined) return
@@ -136,20 +157,15 @@ export function extractContext(raw: string, unwrapped: Unwrapped, codes: string[
   }
   for (const n of unwrapped.numbers) {
     if (n.key === 'error_codes' && ctx.aadsts === undefined) ctx.aadsts = `AADSTS${n.value}`
-    if (/^(status|statuscode|httpstatuscode)$/i.test(n.key) && n.value >= 100 && n.value < 600) ctx.httpStatus ??= n.value
+    if (/^(status|statuscode|httpstatuscode)$/i.test(n.key) && n.value >= 100 && n.value < 600)
+      ctx.httpStatus ??= n.value
   }
 
-  const window = raw.length > CONTEXT_WINDOW ? raw.slice(0, CONTEXT_WINDOW) : raw
-  const texts = [window, ...unwrapped.leaves.slice(0, 200).map((l) => l.value.slice(0, 4000))]
+  const window = haystack.length > CONTEXT_WINDOW ? haystack.slice(0, CONTEXT_WINDOW) : haystack
   for (const [field, re] of TEXT_RULES) {
     if (ctx[field] !== undefined) continue
-    for (const text of texts) {
-      const m = re.exec(text)
-      if (m?.[1]) {
-        set(field, m[1])
-        break
-      }
-    }
+    const m = re.exec(window)
+    if (m?.[1]) set(field, m[1])
   }
   if (ctx.httpStatus === undefined) {
     for (const re of STATUS_RULES) {

@@ -2,11 +2,17 @@ import type { Entry } from '../kb/entry.schema.ts'
 import type { KnowledgeBase } from '../kb/kb.ts'
 import type { Category, Severity } from '../kb/taxonomy.ts'
 import { type DiagnosisContext, extractContext } from './context.ts'
-import { type PatternHit, PatternMatcher } from './matcher.ts'
+import { type CodeHit, type PatternHit, PatternMatcher } from './matcher.ts'
 import { unwrap } from './unwrap.ts'
 
 /** How the entry was recognised, strongest first. */
-export type MatchedBy = 'code+http_status' | 'code' | 'pattern' | 'http_status' | 'fulltext' | 'none'
+export type MatchedBy =
+  | 'code+http_status'
+  | 'code'
+  | 'pattern'
+  | 'http_status'
+  | 'fulltext'
+  | 'none'
 
 export interface Alternative {
   readonly slug: string
@@ -43,23 +49,31 @@ interface Candidate {
 /** Tokens that look like error codes, known to the reference or not, for the context. */
 const CODE_LIKE =
   /\b(?:DM_GWPipeline_\w{3,80}|DMTS_\w{3,80}|ModelRefresh\w{0,80}|AADSTS\d{4,7}|0x[0-9A-Fa-f]{8}|PowerBI\w{3,60}Exception|PowerBI\w{3,60}|[A-Z][A-Za-z]{2,30}\.(?:Error|Firewall)|[A-Z][a-z]+[A-Z]\w{3,60}(?:Error|Exception))\b/g
-const TOKEN = /[A-Za-z0-9][A-Za-z0-9_.]{1,100}/g
 
 /** Words that point to a category when nothing in the reference matches (last resort). */
 const CATEGORY_HINTS: readonly [RegExp, Category][] = [
   [/\b(?:timed? ?out|timeout|took too long|time limit)\b/i, 'timeout'],
   [/\b(?:out of memory|memory|resource governing|capacity)\b/i, 'capacity'],
-  [/\b(?:429|too many requests|throttl\w*|rate limit|quota|exceeded the (?:limit|maximum))\b/i, 'throttling'],
+  [
+    /\b(?:429|too many requests|throttl\w*|rate limit|quota|exceeded the (?:limit|maximum))\b/i,
+    'throttling',
+  ],
   [/\bgateway\b/i, 'gateway'],
   [/\b(?:credentials?|password|login failed|oauth)\b/i, 'credentials'],
   [/\b(?:permission|forbidden|access (?:is )?denied|not authori[sz]ed|403)\b/i, 'permissions'],
   [/\b(?:sign[- ]?in|token|401|unauthori[sz]ed|AADSTS\d+)\b/i, 'authentication'],
   [/\b(?:network|host|connection|socket|certificate|ssl|tls|dns|unreachable)\b/i, 'connectivity'],
-  [/\b(?:column|table|field|schema)\b.{0,60}\b(?:not found|missing|does not exist|wasn't found)\b/i, 'schema'],
+  [
+    /\b(?:column|table|field|schema)\b.{0,60}\b(?:not found|missing|does not exist|wasn't found)\b/i,
+    'schema',
+  ],
   [/\b(?:convert|format|parse|type mismatch|invalid value)\b/i, 'data_format'],
   [/\b(?:licen[cs]e|premium|pro workspace|ppu|trial)\b/i, 'licensing'],
   [/\b(?:expression|formula|syntax|evaluation|DAX)\b/i, 'query'],
-  [/\b(?:internal (?:service |server )?error|unexpected error|try again later|503|500)\b/i, 'service'],
+  [
+    /\b(?:internal (?:service |server )?error|unexpected error|try again later|503|500)\b/i,
+    'service',
+  ],
 ]
 
 const PLACEHOLDER_FALLBACK: Record<string, string> = {
@@ -101,23 +115,13 @@ export class Diagnoser {
   diagnose(input: unknown): Diagnosis {
     const text = typeof input === 'string' ? input : ''
     const unwrapped = unwrap(text)
-    const haystack = unwrapped.leaves.length > 0 ? `${text}\n${unwrapped.leaves.map((l) => l.value).join('\n')}` : text
-    const codeMap = this.kb.codeMap()
-
-    // Codes, outer to inner: the order they appear in the text, then in decoded JSON strings.
-    const known: { code: string; entry: Entry }[] = []
-    const seenCodes = new Set<string>()
-    for (const m of haystack.matchAll(TOKEN)) {
-      const token = m[0].replace(/\.+$/, '')
-      const key = token.toLowerCase()
-      if (seenCodes.has(key)) continue
-      const entry = codeMap.get(key)
-      if (entry) {
-        seenCodes.add(key)
-        known.push({ code: token, entry })
-      }
-    }
-    const allCodes = [...known.map((k) => k.code)]
+    const haystack =
+      unwrapped.leaves.length > 0
+        ? `${text}\n${unwrapped.leaves.map((l) => l.value).join('\n')}`
+        : text
+    const scan = this.patterns.scan(haystack)
+    const known = scan.codes
+    const allCodes = known.map((k) => k.code)
     const allKeys = new Set(allCodes.map((c) => c.toLowerCase()))
     for (const m of haystack.matchAll(CODE_LIKE)) {
       if (allCodes.length >= 50) break
@@ -126,15 +130,17 @@ export class Diagnoser {
         allCodes.push(m[0])
       }
     }
-    const ctx = extractContext(text, unwrapped, allCodes)
-    const hits = this.patterns.match(haystack, haystack.toLowerCase())
+    const ctx = extractContext(haystack, unwrapped, allCodes)
+    const hits = scan.patterns
 
     const candidates = this.rank(known, hits, ctx)
     const best = candidates[0]
     const alternatives = candidates.slice(1)
     if (!best) return this.fallback(haystack, ctx)
 
-    const entryCodes = new Set([...best.entry.codes, ...best.entry.match.codes].map((c) => c.toLowerCase()))
+    const entryCodes = new Set(
+      [...best.entry.codes, ...best.entry.match.codes].map((c) => c.toLowerCase()),
+    )
     const own = known.find((k) => entryCodes.has(k.code.toLowerCase()))
     const wrapper = known.find((k) => k.entry.match.wrapper && k.entry !== best.entry)
     if (wrapper && !own) ctx.wrapper = wrapper.code
@@ -163,7 +169,11 @@ export class Diagnoser {
    * Orders candidate entries: an exact code (with its HTTP status, stronger) beats a message
    * pattern, which beats an HTTP status alone. Generic wrapper codes yield to any specific match.
    */
-  private rank(known: readonly { code: string; entry: Entry }[], hits: readonly PatternHit[], ctx: DiagnosisContext): Candidate[] {
+  private rank(
+    known: readonly CodeHit[],
+    hits: readonly PatternHit[],
+    ctx: DiagnosisContext,
+  ): Candidate[] {
     const out: Candidate[] = []
     const add = (c: Candidate) => {
       if (!out.some((o) => o.entry === c.entry)) out.push(c)
@@ -189,7 +199,9 @@ export class Diagnoser {
       add({
         entry: h.entry,
         matchedBy: 'pattern',
-        confidence: round(Math.min(0.93, 0.78 + h.length / 400) - (distinctHitEntries > 1 ? 0.05 : 0)),
+        confidence: round(
+          Math.min(0.93, 0.78 + h.length / 400) - (distinctHitEntries > 1 ? 0.05 : 0),
+        ),
         why: wrapped
           ? `The message inside the wrapper ${wrapped.code} matches this entry's known wording.`
           : "The message matches this entry's known wording.",
@@ -204,10 +216,22 @@ export class Diagnoser {
       })
     }
     for (const h of hits.filter((x) => x.entry.match.wrapper)) {
-      add({ entry: h.entry, matchedBy: 'pattern', confidence: 0.65, why: "The message matches this wrapper entry's wording." })
+      add({
+        entry: h.entry,
+        matchedBy: 'pattern',
+        confidence: 0.65,
+        why: "The message matches this wrapper entry's wording.",
+      })
     }
     if (out.length === 0 && status !== undefined) {
-      const byStatus = this.kb.entries.filter((e) => e.codes.length === 0 && e.match.httpStatus.includes(status))
+      // Only entries defined by the status alone: one whose wording did not match is no candidate.
+      const byStatus = this.kb.entries.filter(
+        (e) =>
+          e.codes.length === 0 &&
+          e.match.codes.length === 0 &&
+          e.match.patterns.length === 0 &&
+          e.match.httpStatus.includes(status),
+      )
       for (const e of byStatus) {
         add({
           entry: e,
@@ -222,7 +246,7 @@ export class Diagnoser {
 
   /** Nothing specific matched: rank by full-text similarity, and admit it when that is weak. */
   private fallback(haystack: string, ctx: DiagnosisContext): Diagnosis {
-    const sample = haystack.slice(0, 4000).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, ' ')
+    const sample = haystack.slice(0, 2000).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, ' ')
     const hits = this.kb.search(sample, 5)
     const top = hits[0]
     const second = hits[1]

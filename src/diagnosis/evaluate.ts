@@ -34,7 +34,12 @@ export async function readCorpus(file: string): Promise<EvalCase[]> {
       const parsed = EvalCaseSchema.safeParse(value)
       if (!parsed.success) {
         const issue = parsed.error.issues[0]
-        throw new UserError('ERR_INPUT_INVALID', { file, line: n, field: issue?.path.join('.') ?? '', reason: issue?.message ?? '' })
+        throw new UserError('ERR_INPUT_INVALID', {
+          file,
+          line: n,
+          field: issue?.path.join('.') ?? '',
+          reason: issue?.message ?? '',
+        })
       }
       return parsed.data
     })
@@ -63,14 +68,20 @@ export interface Scores {
   readonly results: readonly CaseResult[]
 }
 
-export function evaluate(kb: KnowledgeBase, diagnoser: Diagnoser, cases: readonly EvalCase[]): Scores {
+export function evaluate(
+  kb: KnowledgeBase,
+  diagnoser: Diagnoser,
+  cases: readonly EvalCase[],
+): Scores {
   const results: CaseResult[] = cases.map((c) => {
     const d = diagnoser.diagnose(c.input)
     const accepted = new Set([c.expected_category, ...(c.alt_categories ?? [])])
     const expected = c.expected_code.toLowerCase()
     const claims = (slug: string | null) => {
       const e = slug === null ? undefined : kb.get(slug)
-      return e !== undefined && [...e.codes, ...e.match.codes].some((x) => x.toLowerCase() === expected)
+      return (
+        e !== undefined && [...e.codes, ...e.match.codes].some((x) => x.toLowerCase() === expected)
+      )
     }
     const inInput = c.input.toLowerCase().includes(expected)
     const top1 = d.code?.toLowerCase() === expected || claims(d.slug)

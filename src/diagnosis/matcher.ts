@@ -15,39 +15,63 @@ export interface PatternHit {
   readonly index: number
 }
 
+export interface CodeHit {
+  /** The code as written in the text. */
+  readonly code: string
+  readonly entry: Entry
+}
+
+export interface ScanResult {
+  /** Known codes, each once, in the order they first appear (outer before inner). */
+  readonly codes: readonly CodeHit[]
+  readonly patterns: readonly PatternHit[]
+}
+
+const isWordChar = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
+
 /**
- * All entries' message patterns, compiled once. A pattern runs only when one of its required
- * literals occurs in the text (found for all patterns in one Aho–Corasick pass).
+ * Finds, in one pass, every known error code (as a whole token) and every pattern anchor; then
+ * runs only the patterns whose anchors occurred. Built once per knowledge base.
  */
 export class PatternMatcher {
   private readonly patterns: CompiledPattern[] = []
-  private readonly anchorOwners: number[][] = []
   private readonly alwaysRun: number[] = []
+  /** For each automaton word: the patterns it anchors, or the entry whose code it is. */
+  private readonly words: (
+    | { kind: 'anchor'; patterns: number[] }
+    | { kind: 'code'; entry: Entry }
+  )[] = []
   private readonly automaton: AhoCorasick
 
   constructor(kb: KnowledgeBase) {
-    const anchorIndex = new Map<string, number>()
+    const index = new Map<string, number>()
+    const texts: string[] = []
+    const anchorWord = (text: string) => {
+      const key = `a:${text}`
+      let w = index.get(key)
+      if (w === undefined) {
+        w = this.words.length
+        index.set(key, w)
+        texts.push(text)
+        this.words.push({ kind: 'anchor', patterns: [] })
+      }
+      return this.words[w] as { kind: 'anchor'; patterns: number[] }
+    }
     for (const entry of kb.entries) {
       for (const source of entry.match.patterns) {
         const id = this.patterns.length
         this.patterns.push({ entry, re: new RegExp(source, 'i') })
         const anchors = requiredLiterals(source)
-        if (anchors === null) {
-          this.alwaysRun.push(id)
-          continue
-        }
-        for (const anchor of anchors) {
-          let a = anchorIndex.get(anchor)
-          if (a === undefined) {
-            a = this.anchorOwners.length
-            anchorIndex.set(anchor, a)
-            this.anchorOwners.push([])
-          }
-          ;(this.anchorOwners[a] as number[]).push(id)
-        }
+        if (anchors === null) this.alwaysRun.push(id)
+        else for (const a of anchors) anchorWord(a).patterns.push(id)
       }
     }
-    this.automaton = new AhoCorasick([...anchorIndex.keys()])
+    for (const [code, entry] of kb.codeMap()) {
+      texts.push(code)
+      this.words.push({ kind: 'code', entry })
+    }
+    this.automaton = new AhoCorasick(texts)
   }
 
   /** How many patterns have no anchor and so run on every text (kept small by kb authors). */
@@ -55,15 +79,35 @@ export class PatternMatcher {
     return this.alwaysRun.length
   }
 
-  match(text: string, lowerText: string): PatternHit[] {
+  scan(text: string): ScanResult {
     const run = new Set<number>(this.alwaysRun)
-    for (const a of this.automaton.search(lowerText)) for (const id of this.anchorOwners[a] ?? []) run.add(id)
-    const hits: PatternHit[] = []
+    const codes: CodeHit[] = []
+    const seen = new Set<Entry | string>()
+    this.automaton.scan(text, (w, start) => {
+      const word = this.words[w]
+      if (word === undefined) return
+      if (word.kind === 'anchor') {
+        for (const id of word.patterns) run.add(id)
+        return
+      }
+      const code = text.slice(start, start + this.automaton.wordLength(w))
+      const end = start + code.length
+      if (
+        (start > 0 && isWordChar(text.charCodeAt(start - 1))) ||
+        (end < text.length && isWordChar(text.charCodeAt(end)))
+      )
+        return
+      const key = code.toLowerCase()
+      if (seen.has(key)) return
+      seen.add(key)
+      codes.push({ code, entry: word.entry })
+    })
+    const patterns: PatternHit[] = []
     for (const id of run) {
       const p = this.patterns[id] as CompiledPattern
       const m = p.re.exec(text)
-      if (m) hits.push({ entry: p.entry, length: m[0].length, index: m.index })
+      if (m) patterns.push({ entry: p.entry, length: m[0].length, index: m.index })
     }
-    return hits
+    return { codes, patterns }
   }
 }

@@ -9,7 +9,11 @@ describe('unwrap', () => {
       '{"error":{"code":"DM_GWPipeline_Gateway_DataSourceAccessError","pbi.error":{"code":"X","parameters":{},"details":[{"code":"DM_ErrorDetailNameCode_UnderlyingErrorMessage","detail":{"type":1,"value":"Login failed for user \'svc\'."}},{"code":"Server","detail":{"type":1,"value":"sql01"}}],"exceptionCulprit":1}}}',
     )
     expect(u.json).toBe(true)
-    expect(u.leaves).toContainEqual({ key: 'detail', value: "Login failed for user 'svc'.", detail: 'DM_ErrorDetailNameCode_UnderlyingErrorMessage' })
+    expect(u.leaves).toContainEqual({
+      key: 'detail',
+      value: "Login failed for user 'svc'.",
+      detail: 'DM_ErrorDetailNameCode_UnderlyingErrorMessage',
+    })
     expect(u.leaves).toContainEqual({ key: 'detail', value: 'sql01', detail: 'Server' })
   })
 
@@ -21,13 +25,21 @@ describe('unwrap', () => {
   })
 
   it('finds JSON embedded in free text, escaped or CSV-quoted', () => {
-    expect(values('Error returned: \'{\\"error\\":{\\"code\\":\\"DMTS_DatasourceHasNoCredentialError\\"}}\'.')).toContain('DMTS_DatasourceHasNoCredentialError')
-    expect(values('"{""error"":{""code"":""DMTS_OAuthTokenRefreshFailedError""}}"')).toContain('DMTS_OAuthTokenRefreshFailedError')
+    expect(
+      values(
+        'Error returned: \'{\\"error\\":{\\"code\\":\\"DMTS_DatasourceHasNoCredentialError\\"}}\'.',
+      ),
+    ).toContain('DMTS_DatasourceHasNoCredentialError')
+    expect(values('"{""error"":{""code"":""DMTS_OAuthTokenRefreshFailedError""}}"')).toContain(
+      'DMTS_OAuthTokenRefreshFailedError',
+    )
     expect(values('prefix {"a":"b"} middle {"c":["d"]} end')).toEqual(['b', 'd'])
   })
 
   it('collects Entra error_codes and statuses as numbers', () => {
-    expect(unwrap('{"error":"invalid_client","error_codes":[7000215],"status":401}').numbers).toEqual([
+    expect(
+      unwrap('{"error":"invalid_client","error_codes":[7000215],"status":401}').numbers,
+    ).toEqual([
       { key: 'error_codes', value: 7000215 },
       { key: 'status', value: 401 },
     ])

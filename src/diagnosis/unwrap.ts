@@ -62,6 +62,22 @@ function tryParse(text: string): unknown {
   }
 }
 
+/**
+ * Whether the span at `from` can start a JSON document: `{"`, `{}`, `[` then a value. Skips the
+ * `{0}` placeholders and `[error]` tags of log text, whose failed parses would cost more than the rest.
+ */
+function plausibleJson(text: string, from: number): boolean {
+  let i = from + 1
+  while (
+    i < text.length &&
+    (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')
+  )
+    i++
+  const c = text[i]
+  if (text[from] === '{') return c === '"' || c === '}'
+  return c !== undefined && '{["-0123456789tfn]'.includes(c)
+}
+
 const looksLikeJson = (s: string) => {
   const t = s.trimStart()
   return t.startsWith('{') || t.startsWith('[')
@@ -106,6 +122,7 @@ export function unwrap(input: string): Unwrapped {
       return true
     }
     for (const [from, to] of jsonSpans(text)) {
+      if (!plausibleJson(text, from)) continue
       const parsed = tryParse(text.slice(from, to))
       if (parsed !== undefined && typeof parsed === 'object') {
         json = true

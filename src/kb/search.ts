@@ -27,10 +27,9 @@ const FIELDS: readonly [keyof Pick<Entry, 'title' | 'codes' | 'summary' | 'cause
   ['causes', 1],
 ]
 
-interface Doc {
-  readonly entry: Entry
-  readonly tf: Map<string, number>
-  readonly length: number
+interface Posting {
+  readonly doc: number
+  readonly tf: number
 }
 
 export interface SearchHit {
@@ -38,15 +37,19 @@ export interface SearchHit {
   readonly score: number
 }
 
-/** BM25 ranking over title, codes, summary and causes, built once per knowledge base. */
+/**
+ * BM25 ranking over title, codes, summary and causes, with an inverted index so a query only
+ * touches the entries that contain its words (the diagnosis fallback runs it on every unknown error).
+ */
 export class SearchIndex {
-  private readonly docs: Doc[] = []
-  private readonly df = new Map<string, number>()
+  private readonly entries: Entry[] = []
+  private readonly lengths: number[] = []
+  private readonly postings = new Map<string, Posting[]>()
   private readonly avgLength: number
 
   constructor(entries: readonly Entry[]) {
     let total = 0
-    for (const entry of entries) {
+    entries.forEach((entry, doc) => {
       const tf = new Map<string, number>()
       let length = 0
       for (const [field, weight] of FIELDS) {
@@ -58,33 +61,57 @@ export class SearchIndex {
           length += weight
         }
       }
-      for (const token of tf.keys()) this.df.set(token, (this.df.get(token) ?? 0) + 1)
-      this.docs.push({ entry, tf, length })
+      for (const [token, f] of tf) {
+        let list = this.postings.get(token)
+        if (!list) {
+          list = []
+          this.postings.set(token, list)
+        }
+        list.push({ doc, tf: f })
+      }
+      this.entries.push(entry)
+      this.lengths.push(length)
       total += length
-    }
-    this.avgLength = this.docs.length === 0 ? 1 : total / this.docs.length
+    })
+    this.avgLength = entries.length === 0 ? 1 : total / entries.length
   }
 
   search(query: string, limit = 20): SearchHit[] {
-    const terms = [...new Set(tokenize(query).filter((t) => !STOP.has(t)))]
-    if (terms.length === 0) return []
-    const n = this.docs.length
+    const terms = new Set(tokenize(query).filter((t) => !STOP.has(t)))
+    if (terms.size === 0) return []
+    const n = this.entries.length
     const k1 = 1.2
     const b = 0.75
-    const hits: SearchHit[] = []
-    for (const doc of this.docs) {
-      let score = 0
-      for (const term of terms) {
-        const f = doc.tf.get(term)
-        if (f === undefined) continue
-        const df = this.df.get(term) ?? 0
-        const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5))
-        score += (idf * f * (k1 + 1)) / (f + k1 * (1 - b + (b * doc.length) / this.avgLength))
+    const scores = new Float64Array(n)
+    const touched: number[] = []
+    // Words in a third or more of the entries say little (low idf) and cost the most; skip them.
+    const common = Math.max(8, n / 3)
+    for (const term of terms) {
+      const list = this.postings.get(term)
+      if (!list || list.length > common) continue
+      const idf = Math.log(1 + (n - list.length + 0.5) / (list.length + 0.5))
+      for (const { doc, tf } of list) {
+        const norm = tf + k1 * (1 - b + (b * (this.lengths[doc] ?? 0)) / this.avgLength)
+        if (scores[doc] === 0) touched.push(doc)
+        scores[doc] = (scores[doc] ?? 0) + (idf * tf * (k1 + 1)) / norm
       }
-      if (score > 0) hits.push({ entry: doc.entry, score })
     }
-    return hits
-      .sort((x, y) => y.score - x.score || x.entry.slug.localeCompare(y.entry.slug))
-      .slice(0, limit)
+    // Keep only the best `limit` by insertion: the diagnosis fallback asks for 5 of ~150 touched,
+    // where a full sort costs more than the scoring. Ties keep entry order (the KB sorts entries).
+    const top: number[] = []
+    for (const doc of touched) {
+      const score = scores[doc] ?? 0
+      if (top.length === limit && score <= (scores[top[limit - 1] ?? 0] ?? 0)) continue
+      let i = top.length
+      while (
+        i > 0 &&
+        (score > (scores[top[i - 1] ?? 0] ?? 0) ||
+          (score === scores[top[i - 1] ?? 0] && doc < (top[i - 1] ?? 0)))
+      )
+        i--
+      top.splice(i, 0, doc)
+      if (top.length > limit) top.pop()
+    }
+    return top.map((doc) => ({ entry: this.entries[doc] as Entry, score: scores[doc] ?? 0 }))
   }
 }

@@ -1,0 +1,72 @@
+// npm run bench:diagnose — throughput and latency of the diagnosis engine on one core, over the
+// real inputs of the evaluation corpora, plus the time for a 1 MB input. Prints figures only.
+import { existsSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { diagnoserFor } from '../src/diagnosis/diagnosis.service.ts'
+import { readCorpus } from '../src/diagnosis/evaluate.ts'
+import { openKb } from '../src/kb/kb.ts'
+
+const root = path.resolve(import.meta.dirname, '..')
+const seconds = Number(process.env.BENCH_SECONDS ?? 5)
+
+const t0 = performance.now()
+const kb = await openKb()
+const tLoad = performance.now() - t0
+const t1 = performance.now()
+const d = diagnoserFor(kb)
+const tCompile = performance.now() - t1
+
+const files = (await readdir(path.join(root, 'eval')))
+  .filter((f) => f.endsWith('.jsonl'))
+  .map((f) => path.join(root, 'eval', f))
+const shared = path.resolve(root, '../shared/eval/dev.jsonl')
+if (existsSync(shared)) files.push(shared)
+const inputs: string[] = []
+for (const f of files) inputs.push(...(await readCorpus(f)).map((c) => c.input))
+const small = inputs.filter((s) => Buffer.byteLength(s) <= 2048)
+
+function run(label: string, set: readonly string[]): void {
+  for (let i = 0; i < 3; i++) for (const s of set) d.diagnose(s)
+  const lat: number[] = []
+  const end = performance.now() + seconds * 1000
+  let n = 0
+  const start = performance.now()
+  while (performance.now() < end) {
+    const s = set[n % set.length] as string
+    const t = performance.now()
+    d.diagnose(s)
+    lat.push(performance.now() - t)
+    n++
+  }
+  const elapsed = (performance.now() - start) / 1000
+  lat.sort((a, b) => a - b)
+  const q = (p: number) => (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? 0) * 1000
+  console.log(
+    `${label.padEnd(28)} ${String(set.length).padStart(5)} inputs  ${Math.round(n / elapsed)
+      .toLocaleString('en')
+      .padStart(8)} diagnoses/s  p50 ${q(0.5).toFixed(1)} µs  p99 ${q(0.99).toFixed(1)} µs`,
+  )
+}
+
+console.log(
+  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, one thread`,
+)
+console.log(
+  `reference: ${kb.entries.length} entries, loaded in ${tLoad.toFixed(0)} ms, patterns compiled in ${tCompile.toFixed(1)} ms`,
+)
+run('all evaluation inputs', inputs)
+run('inputs up to 2 KB', small)
+
+const line =
+  'DataSource.Error: Microsoft SQL: Login failed for user \'svc\'. Activity ID: 0d9c5b1e-3f44-4a2b-b6c1-7f2e9a8d4c10 {"k":"v"}\n'
+const mb = line.repeat(Math.ceil((1024 * 1024) / line.length))
+const big: number[] = []
+for (let i = 0; i < 7; i++) {
+  const t = performance.now()
+  d.diagnose(mb)
+  big.push(performance.now() - t)
+}
+big.sort((a, b) => a - b)
+console.log(`1 MB input                   median ${big[3]?.toFixed(1)} ms over 7 runs`)

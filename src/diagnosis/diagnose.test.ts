@@ -1,0 +1,204 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { type KnowledgeBase, openKb } from '../kb/kb.ts'
+import type { Diagnoser } from './diagnose.ts'
+import { personalise } from './diagnose.ts'
+import { diagnoserFor } from './diagnosis.service.ts'
+
+// These run against the real error reference: the point is that real-shaped inputs find the
+// right entry. Inputs follow the shapes of ../shared/reference/powerbi-api.md §3, §4 and §6.
+let kb: KnowledgeBase
+let d: Diagnoser
+beforeAll(async () => {
+  kb = await openKb()
+  d = diagnoserFor(kb)
+})
+
+const GW_FLAT = JSON.stringify({
+  errorCode: 'DM_GWPipeline_Client_GatewayUnreachable',
+  errorDescription:
+    'The on-premises data gateway is unreachable. Cluster URI: WABI-WEST-EUROPE-E-PRIMARY-redirect.analysis.windows.net; Activity ID: 0d9c5b1e-3f44-4a2b-b6c1-7f2e9a8d4c10; Request ID: c2f5d0e4-6a1b-4b8e-8f0a-5e3d2c1b0a99',
+})
+
+describe('matching levels', () => {
+  it('an exact code in a flat serviceExceptionJson, with its IDs', () => {
+    const r = d.diagnose(GW_FLAT)
+    expect(r.slug).toBe('dm-gwpipeline-gateway-unreachable')
+    expect(r.code).toBe('DM_GWPipeline_Client_GatewayUnreachable')
+    expect(r.category).toBe('gateway')
+    expect(r.matchedBy).toBe('code')
+    expect(r.context).toMatchObject({
+      activityId: '0d9c5b1e-3f44-4a2b-b6c1-7f2e9a8d4c10',
+      requestId: 'c2f5d0e4-6a1b-4b8e-8f0a-5e3d2c1b0a99',
+      clusterUri: 'WABI-WEST-EUROPE-E-PRIMARY-redirect.analysis.windows.net',
+    })
+  })
+
+  it('a code with its HTTP status is stronger than the code alone', () => {
+    const body =
+      '{"error":{"code":"PowerBINotAuthorizedException","pbi.error":{"code":"PowerBINotAuthorizedException","parameters":{},"details":[],"exceptionCulprit":1}}}'
+    const withStatus = d.diagnose(`HTTP/1.1 401 Unauthorized\n${body}`)
+    expect(withStatus.slug).toBe('powerbi-not-authorized')
+    expect(withStatus.matchedBy).toBe('code+http_status')
+    expect(withStatus.context.httpStatus).toBe(401)
+    const alone = d.diagnose(body)
+    expect(alone.matchedBy).toBe('code')
+    expect(withStatus.confidence).toBeGreaterThan(alone.confidence)
+  })
+
+  it('a wrapper code yields to the specific inner message, and is named in the context', () => {
+    const text = JSON.stringify({
+      error: {
+        code: 'DM_GWPipeline_Gateway_MashupDataAccessError',
+        'pbi.error': {
+          code: 'DM_GWPipeline_Gateway_MashupDataAccessError',
+          parameters: {},
+          details: [
+            {
+              code: 'DM_ErrorDetailNameCode_UnderlyingErrorMessage',
+              detail: {
+                type: 1,
+                value:
+                  'Microsoft SQL: A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible.',
+              },
+            },
+            { code: 'Server', detail: { type: 1, value: 'sql-prod-01.contoso.local' } },
+            { code: 'Database', detail: { type: 1, value: 'Sales' } },
+          ],
+          exceptionCulprit: 1,
+        },
+      },
+    })
+    const r = d.diagnose(text)
+    expect(r.category).toBe('connectivity')
+    expect(r.slug).not.toBe('dm-gwpipeline-mashup-data-access-error')
+    expect(r.matchedBy).toBe('pattern')
+    expect(r.context.wrapper).toBe('DM_GWPipeline_Gateway_MashupDataAccessError')
+    expect(r.code).toBe('DM_GWPipeline_Gateway_MashupDataAccessError')
+    expect(r.context).toMatchObject({ server: 'sql-prod-01.contoso.local', database: 'Sales' })
+    expect(r.fixes.join(' ')).toContain('sql-prod-01.contoso.local')
+  })
+
+  it('the wrapper entry answers when the inner message is not recognised', () => {
+    const r = d.diagnose(
+      '{"errorCode":"ModelRefresh_ShortMessage_ProcessingError","errorDescription":"Zorblax frobnication mismatch."}',
+    )
+    expect(r.slug).toBe('refresh-processing-error-wrapper')
+    expect(r.confidence).toBeLessThan(0.9)
+  })
+
+  it('OLE DB 0x80040E4E around a relationship error resolves to the relationship entry', () => {
+    const r = d.diagnose(
+      "OLE DB or ODBC error: Exception from HRESULT: 0x80040E4E.  Portals Column 'admin_portalenvironment' in Table 'Portals' contains a duplicate value '4b086820' and this is not allowed for columns on the one side of a many-to-one relationship or for columns that are used as the primary key of a table.",
+    )
+    expect(r.category).toBe('data_format')
+    expect(r.context).toMatchObject({
+      table: 'Portals',
+      column: 'admin_portalenvironment',
+      wrapper: '0x80040E4E',
+    })
+  })
+
+  it('M errors: a missing column, with table and column in the context', () => {
+    const r = d.diagnose(
+      "Expression.Error: The column 'Workspace Type' of the table wasn't found.\r\nDetails:\r\n    Workspace Type",
+    )
+    expect(r.category).toBe('schema')
+    expect(r.context.column).toBe('Workspace Type')
+  })
+
+  it('AADSTS sign-in errors with trace and correlation IDs', () => {
+    const body = JSON.stringify({
+      error: 'invalid_client',
+      error_description:
+        "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '11111111-2222-3333-4444-555555555555'.\r\nTrace ID: 6f6c4645-0202-4486-b625-fa957dfc4700\r\nCorrelation ID: 5fc87507-4086-4e77-b415-cee677eb232e\r\nTimestamp: 2023-05-06 06:03:00Z",
+      error_codes: [7000215],
+    })
+    const r = d.diagnose(body)
+    expect(r.code).toBe('AADSTS7000215')
+    expect(r.category).toBe('authentication')
+    expect(r.context).toMatchObject({
+      aadsts: 'AADSTS7000215',
+      traceId: '6f6c4645-0202-4486-b625-fa957dfc4700',
+      correlationId: '5fc87507-4086-4e77-b415-cee677eb232e',
+      appId: '11111111-2222-3333-4444-555555555555',
+    })
+  })
+
+  it('a failure e-mail and a localized .NET wrapper', () => {
+    const mail = d.diagnose(
+      'Your Sales semantic model failed to refresh.\nFailure details: The credentials provided for the SQL source are invalid.\nCluster URI: WABI-US-NORTH-CENTRAL-redirect.analysis.windows.net\nActivity ID: 11111111-2222-3333-4444-555555555555',
+    )
+    expect(mail.category).toBe('credentials')
+    expect(mail.context.activityId).toBe('11111111-2222-3333-4444-555555555555')
+    const es = d.diagnose(
+      'System.Net.Http.HttpRequestException: El código de estado de la respuesta no indica un resultado correcto: 404 (Not Found). {"error":{"code":"PowerBIEntityNotFound","pbi.error":{"code":"PowerBIEntityNotFound","parameters":{},"details":[],"exceptionCulprit":1}}}',
+    )
+    expect(es.slug).toBe('powerbi-entity-not-found')
+    expect(es.context.httpStatus).toBe(404)
+  })
+
+  it('JSON escaped into free text and CSV-quoted refresh history', () => {
+    const escaped = d.diagnose(
+      'Failed to save modifications to the server. Error returned: \'{\\"error\\":{\\"code\\":\\"DMTS_DatasourceHasNoCredentialError\\",\\"pbi.error\\":{\\"code\\":\\"DMTS_DatasourceHasNoCredentialError\\",\\"details\\":[{\\"code\\":\\"Server\\",\\"detail\\":{\\"type\\":1,\\"value\\":\\"testserver.database.windows.net\\"}}]}}}\'',
+    )
+    expect(escaped.code).toBe('DMTS_DatasourceHasNoCredentialError')
+    expect(escaped.context.server).toBe('testserver.database.windows.net')
+    const csv = d.diagnose(
+      '"{""error"":{""code"":""DMTS_OAuthTokenRefreshFailedError"",""pbi.error"":{""code"":""DMTS_OAuthTokenRefreshFailedError""}}}"',
+    )
+    expect(csv.code).toBe('DMTS_OAuthTokenRefreshFailedError')
+  })
+
+  it('codes are whole tokens: a longer code is not taken for a shorter one inside it', () => {
+    expect(d.diagnose('AADSTS650057: Invalid resource.').code).toBe('AADSTS650057')
+    const gw = d.diagnose('{"error":{"code":"DM_GWPipeline_Gateway_InvalidConnectionCredentials"}}')
+    expect(gw.code).toBe('DM_GWPipeline_Gateway_InvalidConnectionCredentials')
+  })
+})
+
+describe('honesty', () => {
+  it.each(['my cat walked over the keyboard', '', '   ', '12345', '{}', '[]', 'null'])(
+    'says "no match" for %j',
+    (text) => {
+      const r = d.diagnose(text)
+      expect(r.slug).toBeNull()
+      expect(r.code).toBeNull()
+      expect(r.confidence).toBeLessThanOrEqual(0.2)
+      expect(r.matchedBy).toBe('none')
+    },
+  )
+
+  it('ranks alternatives below the answer', () => {
+    const r = d.diagnose(GW_FLAT)
+    for (const a of r.alternatives) expect(a.confidence).toBeLessThanOrEqual(r.confidence)
+  })
+
+  it('never accepts a non-string input as text', () => {
+    expect(d.diagnose(42 as unknown as string).slug).toBeNull()
+    expect(d.diagnose(undefined as unknown as string).slug).toBeNull()
+  })
+})
+
+describe('personalise', () => {
+  it('fills known placeholders, uses a neutral phrase for missing ones and keeps unknown ones', () => {
+    expect(
+      personalise(['Update {server}/{database} for {user}', 'GET /groups/{groupId}/x'], {
+        codes: [],
+        server: 'sql01',
+      }),
+    ).toEqual(['Update sql01/the database for the account', 'GET /groups/{groupId}/x'])
+  })
+})
+
+describe('every entry recognises its own example', () => {
+  it('diagnoses each entry example as that entry or one of the same category', () => {
+    const wrong: string[] = []
+    for (const e of kb.entries) {
+      const r = d.diagnose(e.example)
+      if (r.slug !== e.slug && r.category !== e.category)
+        wrong.push(`${e.slug} → ${r.slug ?? 'none'} (${r.category})`)
+    }
+    // Some examples are state snapshots (schedule JSON), not texts; allow a handful, list them.
+    expect(wrong.length, wrong.join('\n')).toBeLessThanOrEqual(Math.ceil(kb.entries.length * 0.08))
+  })
+})
