@@ -61,9 +61,20 @@ for (const f of (await readdir(path.join(root, 'eval')))
 const shared = path.resolve(root, '../shared/eval/dev.jsonl')
 if (existsSync(shared)) corpora.push(['../shared/eval/dev.jsonl', shared])
 const all = []
+const floors: Record<string, { categoryAccuracy: number; codeTop1: number }> = {}
+// Floors are rounded down a little so they record the level, not the last decimal.
+const floor = (x: number) => Math.floor(x * 1000) / 1000
 for (const [name, file] of corpora) {
   const cases = await readCorpus(file)
   all.push(...cases)
-  report(name, evaluate(kb, diagnoser, cases))
+  const s = evaluate(kb, diagnoser, cases)
+  report(name, s)
+  floors[name] = { categoryAccuracy: floor(s.categoryAccuracy), codeTop1: floor(s.codeTop1) }
+}
+if (process.argv.includes('--write-floors')) {
+  const { writeFile } = await import('node:fs/promises')
+  const own = Object.fromEntries(Object.entries(floors).filter(([k]) => k.startsWith('eval/')))
+  await writeFile(path.join(root, 'eval/floors.json'), `${JSON.stringify(own, null, 2)}\n`)
+  console.log('\nwrote eval/floors.json')
 }
 if (corpora.length > 1) report('all corpora', evaluate(kb, diagnoser, all))

@@ -10,6 +10,9 @@ Commands:
   diagnose "<text>"     explain a raw Power BI error (--json, or --jsonl for a batch on stdin)
   kb list|show|search|check|export
                         browse and validate the error reference
+  emulator [--port P] [--seed N] [--tenants T] [--workspaces W] [--models M] [--speed X]
+                        run a local Power BI + Entra ID emulator (docs/emulator.md)
+  powerbi check         sign in with VIGIL_POWERBI_* settings, list what is visible, explain problems
 `
 
 /** Every command, by name. A missing handler fails to compile rather than at run time. */
@@ -18,6 +21,10 @@ const commands = {
   diagnose: async (args, io) =>
     (await import('./commands/diagnose.command.ts')).diagnoseCommand(args, io),
   serve: async (args, io) => (await import('./commands/serve.command.ts')).serveCommand(args, io),
+  emulator: async (args, io) =>
+    (await import('./commands/emulator.command.ts')).emulatorCommand(args, io),
+  powerbi: async (args, io) =>
+    (await import('./commands/powerbi.command.ts')).powerbiCommand(args, io),
 } satisfies Record<string, Command>
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {

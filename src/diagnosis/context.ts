@@ -38,48 +38,54 @@ type Field = Exclude<keyof DiagnosisContext, 'codes' | 'httpStatus'>
 
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
 
-/** Each field's patterns, tried in order; group 1 is the value. All bounded, so linear-time. */
-const TEXT_RULES: readonly [Field, RegExp][] = [
-  ['activityId', new RegExp(`Activity ?ID[":\\s=]{0,4}(${GUID})`, 'i')],
-  ['requestId', new RegExp(`Request ?ID[":\\s=]{0,4}(${GUID})`, 'i')],
-  ['correlationId', new RegExp(`Correlation ?ID[":\\s=]{0,4}(${GUID})`, 'i')],
-  ['traceId', new RegExp(`Trace ?ID[":\\s=]{0,4}(${GUID})`, 'i')],
-  ['clusterUri', /Cluster URI[":\s=]{0,4}([\w.:/-]{4,200})/i],
+/**
+ * Each field's patterns, tried in order; group 1 is the value; all bounded, so linear-time. The third
+ * item is a lower-case literal the text must contain for the pattern to have a chance.
+ */
+const TEXT_RULES: readonly [Field, RegExp, string | null][] = [
+  ['activityId', new RegExp(`Activity ?ID[":\\s=]{0,4}(${GUID})`, 'i'), 'activity'],
+  ['requestId', new RegExp(`Request ?ID[":\\s=]{0,4}(${GUID})`, 'i'), 'request'],
+  ['correlationId', new RegExp(`Correlation ?ID[":\\s=]{0,4}(${GUID})`, 'i'), 'correlation'],
+  ['traceId', new RegExp(`Trace ?ID[":\\s=]{0,4}(${GUID})`, 'i'), 'trace'],
+  ['clusterUri', /Cluster URI[":\s=]{0,4}([\w.:/-]{4,200})/i, 'cluster'],
   [
     'timestamp',
     /\bTime(?:stamp)?[":\s=]{0,4}(\d{4}-\d{2}-\d{2}[T ][\d:.]{5,16}Z?|[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{4} [\d:]{8}[^\n;"]{0,40})/,
+    'time',
   ],
-  ['aadsts', /\b(AADSTS\d{4,7})\b/],
-  ['url', /(?:contents from|Url[":\s=]{1,4}|URL[":\s=]{1,4})'?"?(https?:\/\/[^\s'"<>]{1,500})/],
-  ['path', /Could not find (?:file|a part of the path) '([^'\n]{1,400})'/i],
-  ['path', /(?:file|path) '((?:[A-Za-z]:\\|\\\\)[^'\n]{1,400})'/i],
-  ['server', /Data Source=([^;'"\n]{1,200})/i],
-  ['server', /\bserver[:=]\s{0,2}'?([\w.\\,-]{2,200})/i],
-  ['server', /connecting to (?:the )?server '?([\w.\\,-]{2,200})/i],
-  ['database', /Initial Catalog=([^;'"\n]{1,200})/i],
-  ['database', /Cannot open database "([^"\n]{1,200})"/i],
-  ['database', /\bdatabase[:=]\s{0,2}'?([\w.-]{2,200})/i],
-  ['user', /Login failed for user '([^'\n]{1,200})'/i],
-  ['gateway', /gateway (?:named |called )?'([^'\n]{1,120})'/i],
-  ['gateway', new RegExp(`gateway(?:Object)?Id[":\\s=]{0,4}(${GUID})`, 'i')],
-  ['table', /in Table '([^'\n]{1,120})'/i],
-  ['table', /\bTable: ?([^.\n]{1,120}?)\.?(?:$|\n|\s{2})/m],
-  ['table', /\btable '([^'\n]{1,120})'/i],
-  ['column', /\bcolumn '([^'\n]{1,120})'/i],
-  ['column', /\bThe '([^'\n]{1,120})' column\b/i],
-  ['column', /\bcolumn ‘([^’\n]{1,120})’/i],
-  ['query', /\bQuery '([^'\n]{1,120})'/],
-  ['query', /in the ['‘]([^'’\n]{1,120})['’] query/i],
-  ['tenantId', new RegExp(`tenant(?: identifier)?[ :'"]{1,4}(${GUID})`, 'i')],
+  ['aadsts', /\b(AADSTS\d{4,7})\b/, 'aadsts'],
+  ['url', /(?:contents from|Url[":\s=]{1,4}|URL[":\s=]{1,4})'?"?(https?:\/\/[^\s'"<>]{1,500})/, 'http'],
+  ['path', /Could not find (?:file|a part of the path) '([^'\n]{1,400})'/i, "could not find"],
+  ['path', /(?:file|path) '((?:[A-Za-z]:\\|\\\\)[^'\n]{1,400})'/i, "'"],
+  ['server', /Data Source=([^;'"\n]{1,200})/i, 'data source='],
+  ['server', /\bserver[:=]\s{0,2}'?([\w.\\,-]{2,200})/i, 'server'],
+  ['server', /connecting to (?:the )?server '?([\w.\\,-]{2,200})/i, 'connecting'],
+  ['database', /Initial Catalog=([^;'"\n]{1,200})/i, 'initial catalog'],
+  ['database', /Cannot open database "([^"\n]{1,200})"/i, 'cannot open database'],
+  ['database', /\bdatabase[:=]\s{0,2}'?([\w.-]{2,200})/i, 'database'],
+  ['user', /Login failed for user '([^'\n]{1,200})'/i, 'login failed'],
+  ['gateway', /gateway (?:named |called )?'([^'\n]{1,120})'/i, 'gateway'],
+  ['gateway', new RegExp(`gateway(?:Object)?Id[":\\s=]{0,4}(${GUID})`, 'i'), 'gateway'],
+  ['table', /in Table '([^'\n]{1,120})'/i, 'table'],
+  ['table', /\bTable: ?([^.\n]{1,120}?)\.?(?:$|\n|\s{2})/m, 'table'],
+  ['table', /\btable '([^'\n]{1,120})'/i, 'table'],
+  ['column', /\bcolumn '([^'\n]{1,120})'/i, 'column'],
+  ['column', /\bThe '([^'\n]{1,120})' column\b/i, 'column'],
+  ['column', /\bcolumn ‘([^’\n]{1,120})’/i, 'column'],
+  ['query', /\bQuery '([^'\n]{1,120})'/, 'query'],
+  ['query', /in the ['‘]([^'’\n]{1,120})['’] query/i, 'query'],
+  ['tenantId', new RegExp(`tenant(?: identifier)?[ :'"]{1,4}(${GUID})`, 'i'), 'tenant'],
   [
     'appId',
     new RegExp(`(?:app|application|client)(?: with identifier| ID| id)?[ :'"]{1,4}(${GUID})`, 'i'),
+    null,
   ],
-  ['groupId', new RegExp(`/groups/(${GUID})`, 'i')],
-  ['datasetId', new RegExp(`(?:/datasets/|Dataset )(${GUID})`, 'i')],
+  ['groupId', new RegExp(`/groups/(${GUID})`, 'i'), '/groups/'],
+  ['datasetId', new RegExp(`(?:/datasets/|Dataset )(${GUID})`, 'i'), 'dataset'],
   [
     'dataSourceKind',
     /\b(Microsoft SQL|SQL Server|Web\.Contents|OData|SharePoint|ODBC|OLE DB|Excel|Snowflake|Databricks|Salesforce|Dataverse|Common Data Service|Analysis Services|Kusto|Azure Data Explorer|Azure Blob|Oracle|MySQL|PostgreSQL|Teradata|SAP HANA|File\.Contents)\b/i,
+    null,
   ],
 ]
 
@@ -123,6 +129,7 @@ const STATUS_RULES: readonly RegExp[] = [
   /status code[:\s]{0,3}'?(\d{3})\b/i,
   /\b([45]\d\d) ?\((?:Unauthorized|Forbidden|Not ?Found|Bad ?Request|Too ?Many ?Requests|Internal ?Server ?Error|Service ?Unavailable)\)/i,
   /\(([45]\d\d)\): /,
+  /\(([45]\d\d)\) ?(?:Bad Request|Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Service Unavailable|Bad Gateway|Gateway Timeout)/i,
   /\b([45]\d\d) (?:forbidden|unauthorized|not found|bad request|too many requests)\b/i,
   /status(?:Code)?["':\s]{1,4}([45]\d\d)\b/i,
 ]
@@ -162,8 +169,10 @@ export function extractContext(
   }
 
   const window = haystack.length > CONTEXT_WINDOW ? haystack.slice(0, CONTEXT_WINDOW) : haystack
-  for (const [field, re] of TEXT_RULES) {
-    if (ctx[field] !== undefined) continue
+  // A rule whose literal hint is absent cannot match; includes() is far cheaper than the regex.
+  const lower = window.toLowerCase()
+  for (const [field, re, hint] of TEXT_RULES) {
+    if (ctx[field] !== undefined || (hint !== null && !lower.includes(hint))) continue
     const m = re.exec(window)
     if (m?.[1]) set(field, m[1])
   }

@@ -10,7 +10,6 @@ export type MatchedBy =
   | 'code+http_status'
   | 'code'
   | 'pattern'
-  | 'http_status'
   | 'fulltext'
   | 'none'
 
@@ -51,6 +50,13 @@ const CODE_LIKE =
   /\b(?:DM_GWPipeline_\w{3,80}|DMTS_\w{3,80}|ModelRefresh\w{0,80}|AADSTS\d{4,7}|0x[0-9A-Fa-f]{8}|PowerBI\w{3,60}Exception|PowerBI\w{3,60}|[A-Z][A-Za-z]{2,30}\.(?:Error|Firewall)|[A-Z][a-z]+[A-Z]\w{3,60}(?:Error|Exception))\b/g
 
 /** Words that point to a category when nothing in the reference matches (last resort). */
+const CODE_KEYS = new Set(['code', 'errorCode', 'error', 'cdsErrorCode'])
+const CODE_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.]{2,80}$/
+const STATED_CODE = /\bError ?Code["':= ]{1,4}([A-Za-z0-9][A-Za-z0-9_.]{2,80})/gi
+
+/** `Expression.Error`-style names are families of errors, not one error's code. */
+const FAMILY = /\.(?:Error|Firewall)$/
+
 const CATEGORY_HINTS: readonly [RegExp, Category][] = [
   [/\b(?:timed? ?out|timeout|took too long|time limit)\b/i, 'timeout'],
   [/\b(?:out of memory|memory|resource governing|capacity)\b/i, 'capacity'],
@@ -75,6 +81,20 @@ const CATEGORY_HINTS: readonly [RegExp, Category][] = [
     'service',
   ],
 ]
+
+/** What a bare HTTP status most often means when nothing else in the text does. */
+const STATUS_CATEGORIES: Partial<Record<number, Category>> = {
+  400: 'configuration',
+  401: 'authentication',
+  403: 'permissions',
+  404: 'configuration',
+  408: 'timeout',
+  429: 'throttling',
+  500: 'service',
+  502: 'connectivity',
+  503: 'service',
+  504: 'timeout',
+}
 
 const PLACEHOLDER_FALLBACK: Record<string, string> = {
   server: 'the server',
@@ -123,13 +143,18 @@ export class Diagnoser {
     const known = scan.codes
     const allCodes = known.map((k) => k.code)
     const allKeys = new Set(allCodes.map((c) => c.toLowerCase()))
-    for (const m of haystack.matchAll(CODE_LIKE)) {
-      if (allCodes.length >= 50) break
-      if (!allKeys.has(m[0].toLowerCase())) {
-        allKeys.add(m[0].toLowerCase())
-        allCodes.push(m[0])
+    const addCode = (c: string) => {
+      if (allCodes.length < 50 && !allKeys.has(c.toLowerCase())) {
+        allKeys.add(c.toLowerCase())
+        allCodes.push(c)
       }
     }
+    // Codes the service states as such: JSON `code`/`errorCode` values and "Error Code: X" text.
+    for (const leaf of unwrapped.leaves) {
+      if (leaf.key !== null && CODE_KEYS.has(leaf.key) && CODE_VALUE.test(leaf.value)) addCode(leaf.value)
+    }
+    for (const m of haystack.matchAll(STATED_CODE)) if (m[1]) addCode(m[1])
+    for (const m of haystack.matchAll(CODE_LIKE)) addCode(m[0])
     const ctx = extractContext(haystack, unwrapped, allCodes)
     const hits = scan.patterns
 
@@ -146,7 +171,8 @@ export class Diagnoser {
     if (wrapper && !own) ctx.wrapper = wrapper.code
     return {
       slug: best.entry.slug,
-      code: own?.code ?? wrapper?.code ?? known[0]?.code ?? null,
+      // A code the reference does not list is still the error's code (AADSTS70001 matched by wording).
+      code: own?.code ?? wrapper?.code ?? known[0]?.code ?? ctx.codes.find((c) => !FAMILY.test(c)) ?? null,
       title: best.entry.title,
       category: best.entry.category,
       severity: best.entry.severity,
@@ -167,7 +193,8 @@ export class Diagnoser {
 
   /**
    * Orders candidate entries: an exact code (with its HTTP status, stronger) beats a message
-   * pattern, which beats an HTTP status alone. Generic wrapper codes yield to any specific match.
+   * pattern. Generic wrapper codes yield to any specific match. A bare HTTP status names no
+   * entry (a 403 has many causes); the fallback uses it only to guess the category.
    */
   private rank(
     known: readonly CodeHit[],
@@ -223,24 +250,6 @@ export class Diagnoser {
         why: "The message matches this wrapper entry's wording.",
       })
     }
-    if (out.length === 0 && status !== undefined) {
-      // Only entries defined by the status alone: one whose wording did not match is no candidate.
-      const byStatus = this.kb.entries.filter(
-        (e) =>
-          e.codes.length === 0 &&
-          e.match.codes.length === 0 &&
-          e.match.patterns.length === 0 &&
-          e.match.httpStatus.includes(status),
-      )
-      for (const e of byStatus) {
-        add({
-          entry: e,
-          matchedBy: 'http_status',
-          confidence: byStatus.length === 1 ? 0.6 : 0.4,
-          why: `Only the HTTP status ${status} was recognised.`,
-        })
-      }
-    }
     return out
   }
 
@@ -273,7 +282,9 @@ export class Diagnoser {
         fixes: personalise(top.entry.fixes, ctx),
       }
     }
-    const hint = CATEGORY_HINTS.find(([re]) => re.test(sample))?.[1]
+    const hint =
+      CATEGORY_HINTS.find(([re]) => re.test(sample))?.[1] ??
+      (ctx.httpStatus === undefined ? undefined : STATUS_CATEGORIES[ctx.httpStatus])
     return {
       slug: null,
       code: null,
@@ -291,5 +302,5 @@ export class Diagnoser {
 }
 
 /** Full-text answers below these are reported as unknown rather than guessed (tuned on the corpus). */
-const FULLTEXT_MIN_SCORE = 18
-const FULLTEXT_MIN_MARGIN = 1.3
+const FULLTEXT_MIN_SCORE = 30
+const FULLTEXT_MIN_MARGIN = 1.5

@@ -25,28 +25,37 @@ export interface Unwrapped {
   readonly json: boolean
 }
 
-/** Top-level `{…}`/`[…]` spans of `text`, found in one pass; strings are tracked only inside spans. */
+const STRUCTURAL = /[{}[\]"\\]/g
+
+/**
+ * Top-level `{…}`/`[…]` spans of `text`, in one pass that jumps from one structural character to
+ * the next (the regex engine skips plain text far faster than a loop). Strings are tracked only
+ * inside spans, so quotes in free text do not confuse it.
+ */
 export function jsonSpans(text: string): [number, number][] {
   const spans: [number, number][] = []
+  if (text.indexOf('{') === -1 && text.indexOf('[') === -1) return spans
   let depth = 0
   let start = -1
   let inString = false
-  for (let i = 0; i < text.length && spans.length < MAX_SEGMENTS; i++) {
-    const c = text.charCodeAt(i)
+  const re = new RegExp(STRUCTURAL)
+  for (let m = re.exec(text); m !== null && spans.length < MAX_SEGMENTS; m = re.exec(text)) {
+    const c = m[0]
+    const i = m.index
     if (inString) {
-      if (c === 92 /* \ */) i++
-      else if (c === 34 /* " */) inString = false
+      if (c === '\\') re.lastIndex = i + 2
+      else if (c === '"') inString = false
       continue
     }
-    if (c === 123 /* { */ || c === 91 /* [ */) {
+    if (c === '{' || c === '[') {
       if (depth === 0) start = i
       depth++
-    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+    } else if (c === '}' || c === ']') {
       if (depth > 0) {
         depth--
         if (depth === 0) spans.push([start, i + 1])
       }
-    } else if (c === 34 && depth > 0) {
+    } else if (c === '"' && depth > 0) {
       inString = true
     }
   }

@@ -48,11 +48,17 @@ export function createRng(seed: number, stream = ''): Rng {
       return item
     },
     guid: () => {
-      const hex = Array.from({ length: 32 }, () => int(0, 15).toString(16))
-      hex[12] = '4'
-      hex[16] = (8 + int(0, 3)).toString(16)
-      const s = hex.join('')
-      return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`
+      const word = () =>
+        Math.floor(next() * 0x100000000)
+          .toString(16)
+          .padStart(8, '0')
+      const a = word()
+      const b = word()
+      const c = word()
+      const d = word()
+      // Version 4, variant 10xx, like the GUIDs Power BI hands out.
+      const variant = (8 + (Number.parseInt(c.charAt(0), 16) & 3)).toString(16)
+      return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4, 8)}${d}`
     },
   }
 }

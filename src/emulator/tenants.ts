@@ -74,8 +74,23 @@ export interface Source {
   credentials: { brokenSince: number; reason: 'expired' | 'missing' } | null
 }
 
-export type DayName = 'Sunday' | 'Monday' | 'Tuesday' | 'Wednesday' | 'Thursday' | 'Friday' | 'Saturday'
-export const DAY_NAMES: readonly DayName[] = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+export type DayName =
+  | 'Sunday'
+  | 'Monday'
+  | 'Tuesday'
+  | 'Wednesday'
+  | 'Thursday'
+  | 'Friday'
+  | 'Saturday'
+export const DAY_NAMES: readonly DayName[] = [
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+]
 
 export interface Schedule {
   days: DayName[]
@@ -182,18 +197,65 @@ export interface World {
   readonly tenants: Tenant[]
 }
 
-const COMPANIES = ['contoso', 'fabrikam', 'northwind', 'adventureworks', 'tailspin', 'wingtip', 'litware', 'proseware']
+const COMPANIES = [
+  'contoso',
+  'fabrikam',
+  'northwind',
+  'adventureworks',
+  'tailspin',
+  'wingtip',
+  'litware',
+  'proseware',
+]
 const WORKSPACE_NAMES = [
-  'Finance', 'Sales EMEA', 'Supply Chain', 'HR Analytics', 'Marketing Insights', 'Operations',
-  'Executive Dashboards', 'Customer Success', 'Procurement', 'Retail Stores', 'Manufacturing', 'IT Service Desk',
+  'Finance',
+  'Sales EMEA',
+  'Supply Chain',
+  'HR Analytics',
+  'Marketing Insights',
+  'Operations',
+  'Executive Dashboards',
+  'Customer Success',
+  'Procurement',
+  'Retail Stores',
+  'Manufacturing',
+  'IT Service Desk',
 ]
 const MODEL_NAMES = [
-  'Sales Overview', 'Inventory Snapshot', 'GL Actuals', 'Headcount', 'Pipeline Forecast', 'Web Traffic',
-  'Customer 360', 'Margin Analysis', 'Budget vs Actual', 'Service Levels', 'Returns', 'Production Yield',
-  'Supplier Scorecard', 'Ticket Backlog', 'Store Performance', 'Cash Flow',
+  'Sales Overview',
+  'Inventory Snapshot',
+  'GL Actuals',
+  'Headcount',
+  'Pipeline Forecast',
+  'Web Traffic',
+  'Customer 360',
+  'Margin Analysis',
+  'Budget vs Actual',
+  'Service Levels',
+  'Returns',
+  'Production Yield',
+  'Supplier Scorecard',
+  'Ticket Backlog',
+  'Store Performance',
+  'Cash Flow',
 ]
-const TABLES = ['FactSales', 'DimDate', 'DimCustomer', 'DimProduct', 'FactInventory', 'DimStore', 'FactBudget', 'DimEmployee']
-const DATAFLOW_NAMES = ['Customer Master', 'Product Catalogue', 'Exchange Rates', 'Calendar', 'Store Hierarchy']
+const TABLES = [
+  'FactSales',
+  'DimDate',
+  'DimCustomer',
+  'DimProduct',
+  'FactInventory',
+  'DimStore',
+  'FactBudget',
+  'DimEmployee',
+]
+const DATAFLOW_NAMES = [
+  'Customer Master',
+  'Product Catalogue',
+  'Exchange Rates',
+  'Calendar',
+  'Store Hierarchy',
+]
 
 const unique = (base: string, used: Set<string>): string => {
   let name = base
@@ -254,7 +316,12 @@ export function generateWorld(options: WorldOptions): World {
       clientId: EMULATOR_CLIENT_ID,
       clientSecret: EMULATOR_CLIENT_SECRET,
       adminUser,
-      settings: { servicePrincipalsEnabled: true, adminApisEnabled: true, secretExpired: false, appDisabled: false },
+      settings: {
+        servicePrincipalsEnabled: true,
+        adminApisEnabled: true,
+        secretExpired: false,
+        appDisabled: false,
+      },
       capacities: [],
       gateways: [],
       sources: [],
@@ -291,7 +358,10 @@ export function generateWorld(options: WorldOptions): World {
           gatewayId: gateway.id,
           datasourceType: 'Sql',
           kindName: 'SQL Server',
-          connectionDetails: { server, database: rng.pick(['SalesDW', 'FinanceDW', 'OpsDB', 'HRDB']) },
+          connectionDetails: {
+            server,
+            database: rng.pick(['SalesDW', 'FinanceDW', 'OpsDB', 'HRDB']),
+          },
           credentialType: rng.chance(0.7) ? 'Basic' : 'Windows',
           account: rng.pick(['svc_pbi', 'svc_powerbi', 'pbi_reader']),
           credentials: null,
@@ -306,12 +376,20 @@ export function generateWorld(options: WorldOptions): World {
       // Alternate shared and Premium so both capacity kinds exist whenever there are two workspaces.
       const premium = w % 2 === 1 || (w > 1 && rng.chance(0.3))
       if (premium && !capacity) {
-        capacity = { id: rng.guid(), displayName: `${tenant.displayName} P1`, sku: 'P1', region: 'West Europe' }
+        capacity = {
+          id: rng.guid(),
+          displayName: `${tenant.displayName} P1`,
+          sku: 'P1',
+          region: 'West Europe',
+        }
         tenant.capacities.push(capacity)
       }
       const workspace: Workspace = {
         id: rng.guid(),
-        name: unique(WORKSPACE_NAMES[(t * 3 + w) % WORKSPACE_NAMES.length] ?? 'Workspace', usedWorkspaceNames),
+        name: unique(
+          WORKSPACE_NAMES[(t * 3 + w) % WORKSPACE_NAMES.length] ?? 'Workspace',
+          usedWorkspaceNames,
+        ),
         tenantId,
         premium,
         capacityId: premium ? capacity?.id : undefined,
@@ -324,6 +402,7 @@ export function generateWorld(options: WorldOptions): World {
       tenant.workspaces.push(workspace)
 
       const usedModelNames = new Set<string>()
+      const firstName = rng.int(0, MODEL_NAMES.length - 1)
       for (let m = 0; m < options.models; m++) {
         const schedule = makeSchedule(rng, premium)
         const sourceIds: string[] = []
@@ -331,10 +410,33 @@ export function generateWorld(options: WorldOptions): World {
           sourceIds.push(rng.pick(gatewaySources).id)
         } else {
           const cloud = rng.pick([
-            { datasourceType: 'SharePointList', kindName: 'SharePoint Online', credentialType: 'OAuth2' as const, details: { url: `https://${company}.sharepoint.com/sites/finance` } },
-            { datasourceType: 'Extension', kindName: 'Snowflake', credentialType: 'Basic' as const, details: { kind: 'Snowflake', path: `${company}.eu-west-1.snowflakecomputing.com;ANALYTICS_WH` } },
-            { datasourceType: 'AzureBlobs', kindName: 'Azure Blob Storage', credentialType: 'Key' as const, details: { account: `${company}data`, domain: 'blob.core.windows.net' } },
-            { datasourceType: 'OData', kindName: 'OData', credentialType: 'OAuth2' as const, details: { url: `https://erp.${company}.com/odata` } },
+            {
+              datasourceType: 'SharePointList',
+              kindName: 'SharePoint Online',
+              credentialType: 'OAuth2' as const,
+              details: { url: `https://${company}.sharepoint.com/sites/finance` },
+            },
+            {
+              datasourceType: 'Extension',
+              kindName: 'Snowflake',
+              credentialType: 'Basic' as const,
+              details: {
+                kind: 'Snowflake',
+                path: `${company}.eu-west-1.snowflakecomputing.com;ANALYTICS_WH`,
+              },
+            },
+            {
+              datasourceType: 'AzureBlobs',
+              kindName: 'Azure Blob Storage',
+              credentialType: 'Key' as const,
+              details: { account: `${company}data`, domain: 'blob.core.windows.net' },
+            },
+            {
+              datasourceType: 'OData',
+              kindName: 'OData',
+              credentialType: 'OAuth2' as const,
+              details: { url: `https://erp.${company}.com/odata` },
+            },
           ])
           const source: Source = {
             id: rng.guid(),
@@ -354,7 +456,10 @@ export function generateWorld(options: WorldOptions): World {
         const tableCount = rng.int(2, 5)
         const dataset: Dataset = {
           id: rng.guid(),
-          name: unique(rng.pick(MODEL_NAMES), usedModelNames),
+          name: unique(
+            MODEL_NAMES[(firstName + m * 5) % MODEL_NAMES.length] ?? 'Model',
+            usedModelNames,
+          ),
           tenantId,
           workspaceId: workspace.id,
           premium,
@@ -411,21 +516,35 @@ export function generateWorld(options: WorldOptions): World {
     // Credentials that break in the generated past, so a fresh emulator already shows them:
     // one cloud source whose token expired a day ago (fails until fixed, schedule disabled after
     // four failures) and, sometimes, a gateway source whose password was rotated a few hours ago.
-    const cloudSources = tenant.sources.filter((s) => s.via === 'cloud' && s.credentialType !== 'Anonymous')
+    const cloudSources = tenant.sources.filter(
+      (s) => s.via === 'cloud' && s.credentialType !== 'Anonymous',
+    )
     if (cloudSources.length > 0) {
-      rng.pick(cloudSources).credentials = { brokenSince: options.start - rng.int(26, 40) * HOUR, reason: 'expired' }
+      rng.pick(cloudSources).credentials = {
+        brokenSince: options.start - rng.int(26, 40) * HOUR,
+        reason: 'expired',
+      }
       if (cloudSources.length > 2 && rng.chance(0.5)) {
         const fresh = rng.pick(cloudSources)
-        if (!fresh.credentials) fresh.credentials = { brokenSince: options.start - rng.int(6, 20) * HOUR, reason: 'missing' }
+        if (!fresh.credentials)
+          fresh.credentials = {
+            brokenSince: options.start - rng.int(6, 20) * HOUR,
+            reason: 'missing',
+          }
       }
     }
     if (rng.chance(0.5)) {
       const gatewaySource = gatewaySources.length > 0 ? rng.pick(gatewaySources) : undefined
-      if (gatewaySource) gatewaySource.credentials = { brokenSince: options.start - rng.int(3, 10) * HOUR, reason: 'expired' }
+      if (gatewaySource)
+        gatewaySource.credentials = {
+          brokenSince: options.start - rng.int(3, 10) * HOUR,
+          reason: 'expired',
+        }
     }
   }
   return { options, tenants }
 }
 
 /** Every model of a tenant, in world order. */
-export const datasetsOf = (tenant: Tenant): Dataset[] => tenant.workspaces.flatMap((w) => w.datasets)
+export const datasetsOf = (tenant: Tenant): Dataset[] =>
+  tenant.workspaces.flatMap((w) => w.datasets)

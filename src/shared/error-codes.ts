@@ -23,6 +23,66 @@ export const codes = {
   ERR_CLI_USAGE: { kind: 'user', status: 400, message: 'Invalid command line' },
   ERR_INPUT_INVALID: { kind: 'user', status: 400, message: 'Invalid input' },
   ERR_CONFIG_INVALID: { kind: 'user', status: 400, message: 'Invalid configuration' },
+  ERR_SOURCE_AUTH_FAILED: {
+    kind: 'user',
+    status: 424,
+    message: 'Microsoft Entra ID refused the Power BI credentials',
+  },
+  ERR_SOURCE_AUTH_UNAVAILABLE: {
+    kind: 'operational',
+    status: 503,
+    message: 'Microsoft Entra ID could not issue a token right now',
+  },
+  ERR_SOURCE_NOT_AUTHORIZED: {
+    kind: 'user',
+    status: 424,
+    message: 'Power BI refused the request for this service principal',
+  },
+  ERR_SOURCE_TOKEN_EXPIRED: {
+    kind: 'operational',
+    status: 502,
+    message: 'Power BI still rejected the access token as expired after a renewal',
+  },
+  ERR_SOURCE_NOT_FOUND: {
+    kind: 'user',
+    status: 404,
+    message: 'Power BI does not know that item or hides it from this service principal',
+  },
+  ERR_SOURCE_REQUEST_REJECTED: {
+    kind: 'user',
+    status: 424,
+    message: 'Power BI rejected the request',
+  },
+  ERR_SOURCE_RATE_LIMITED: {
+    kind: 'operational',
+    status: 503,
+    message: 'Power BI throttled the request',
+  },
+  ERR_SOURCE_UNAVAILABLE: {
+    kind: 'operational',
+    status: 502,
+    message: 'Power BI answered with a server error',
+  },
+  ERR_SOURCE_NETWORK: {
+    kind: 'operational',
+    status: 502,
+    message: 'Power BI could not be reached',
+  },
+  ERR_SOURCE_UNEXPECTED_RESPONSE: {
+    kind: 'operational',
+    status: 502,
+    message: 'Power BI sent a response Vigil does not recognise',
+  },
+  ERR_EMULATOR_NOT_FOUND: {
+    kind: 'user',
+    status: 404,
+    message: 'The emulator has no item with that id',
+  },
+  ERR_EMULATOR_INVALID_REQUEST: {
+    kind: 'user',
+    status: 400,
+    message: 'Invalid emulator control request',
+  },
 } as const satisfies Record<string, CodeSpec>
 
 export type ErrorCode = keyof typeof codes

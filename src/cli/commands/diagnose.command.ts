@@ -39,7 +39,10 @@ export function formatDiagnosis(kb: KnowledgeBase, d: Diagnosis): string {
   const lines: string[] = []
   const ctx = d.context as unknown as Record<string, unknown>
   if (d.slug === null) {
-    lines.push(`No matching entry (best-guess category: ${d.category}, confidence ${d.confidence}).`, d.why)
+    lines.push(
+      `No matching entry (best-guess category: ${d.category}, confidence ${d.confidence}).`,
+      d.why,
+    )
     if (d.alternatives.length > 0) {
       lines.push('', 'Closest entries:', ...d.alternatives.map((a) => `  - ${a.slug} — ${a.title}`))
     }
@@ -60,7 +63,11 @@ export function formatDiagnosis(kb: KnowledgeBase, d: Diagnosis): string {
       ...d.fixes.map((f, i) => `  ${i + 1}. ${f}`),
     )
     if (d.alternatives.length > 0) {
-      lines.push('', 'Also possible:', ...d.alternatives.map((a) => `  - ${a.slug} (${a.confidence})`))
+      lines.push(
+        '',
+        'Also possible:',
+        ...d.alternatives.map((a) => `  - ${a.slug} (${a.confidence})`),
+      )
     }
     lines.push('', `Full entry: vigil kb show ${d.slug}`)
   }
@@ -91,14 +98,19 @@ function parseLine(line: string, n: number): JsonlInput | { error: string } {
     return { error: `line ${n}: not valid JSON` }
   }
   const obj = value as { id?: unknown; input?: unknown } | null
-  if (obj === null || typeof obj !== 'object') return { error: `line ${n}: expected an object {"id", "input"}` }
+  if (obj === null || typeof obj !== 'object')
+    return { error: `line ${n}: expected an object {"id", "input"}` }
   if (typeof obj.input !== 'string') return { error: `line ${n}: field "input" must be a string` }
   const id = typeof obj.id === 'string' || typeof obj.id === 'number' ? String(obj.id) : String(n)
   return { id, input: obj.input }
 }
 
 export async function diagnoseCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' }, jsonl: { type: 'boolean' } }, USAGE)
+  const { values, positionals } = parse(
+    args,
+    { json: { type: 'boolean' }, jsonl: { type: 'boolean' } },
+    USAGE,
+  )
   const kb = await openKb()
   const diagnoser = diagnoserFor(kb)
 
@@ -124,9 +136,16 @@ export async function diagnoseCommand(args: readonly string[], io: CliIo): Promi
 
   const text = positionals.length > 0 ? positionals.join(' ') : await io.readStdin()
   if (text.trim() === '') {
-    throw new UserError('ERR_CLI_USAGE', { reason: 'give the error text as an argument or on standard input', usage: USAGE })
+    throw new UserError('ERR_CLI_USAGE', {
+      reason: 'give the error text as an argument or on standard input',
+      usage: USAGE,
+    })
   }
   const d = diagnoser.diagnose(text)
-  io.stdout(values.json ? `${JSON.stringify({ ...diagnosisLine('1', d), why: d.why, fixes: d.fixes })}\n` : formatDiagnosis(kb, d))
+  io.stdout(
+    values.json
+      ? `${JSON.stringify({ ...diagnosisLine('1', d), why: d.why, fixes: d.fixes })}\n`
+      : formatDiagnosis(kb, d),
+  )
   return 0
 }

@@ -43,10 +43,14 @@ function highlight(text: string, values: readonly string[]): SafeHtml {
 }
 
 function contextTable(d: Diagnosis): SafeHtml {
-  const rows = Object.entries(d.context).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))
-  if (rows.length === 0) return html`<p class="small">No identifiers (server, table, activity ID…) were found in the text.</p>`
+  const rows = Object.entries(d.context).filter(
+    ([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0),
+  )
+  if (rows.length === 0)
+    return html`<p class="small">No identifiers (server, table, activity ID…) were found in the text.</p>`
   return html`<table class="kv context">${rows.map(
-    ([k, v]) => html`<tr><th>${LABELS[k] ?? k}</th><td><mark>${Array.isArray(v) ? v.join(', ') : String(v).slice(0, 500)}</mark></td></tr>`,
+    ([k, v]) =>
+      html`<tr><th>${LABELS[k] ?? k}</th><td><mark>${Array.isArray(v) ? v.join(', ') : String(v).slice(0, 500)}</mark></td></tr>`,
   )}</table>`
 }
 
@@ -75,7 +79,12 @@ function result(kb: KnowledgeBase, d: Diagnosis, links: Links): SafeHtml {
   </section>`
 }
 
-export function diagnosePage(kb: KnowledgeBase, input: string, d: Diagnosis | null, links: Links): string {
+export function diagnosePage(
+  kb: KnowledgeBase,
+  input: string,
+  d: Diagnosis | null,
+  links: Links,
+): string {
   const body = html`
 <section class="intro">
   <h1>Diagnose a Power BI error</h1>
@@ -87,5 +96,10 @@ export function diagnosePage(kb: KnowledgeBase, input: string, d: Diagnosis | nu
   <p><button class="primary" type="submit">Diagnose</button></p>
 </form>
 ${d ? result(kb, d, links) : ''}`
-  return layout({ title: 'Diagnose a Power BI error', description: 'Paste a raw Power BI error and get what it means and how to fix it.', links, body })
+  return layout({
+    title: 'Diagnose a Power BI error',
+    description: 'Paste a raw Power BI error and get what it means and how to fix it.',
+    links,
+    body,
+  })
 }
