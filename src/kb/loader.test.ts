@@ -58,7 +58,7 @@ describe('loadKb', () => {
           - references.0: must be an https URL
           - (frontmatter): Unrecognized key(s) in object: 'unknownField'
         kb/entries/power-bi/bad-yaml.md
-          - (frontmatter): is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 16:
+          - (frontmatter): is not valid YAML: unexpected end of the stream within a flow collection (2:1)
         kb/entries/power-bi/broken.md
           - (file): must start with YAML frontmatter between --- lines
         kb/entries/gateway/gamma.md

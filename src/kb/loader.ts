@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import safeRegex from 'safe-regex2'
-import { parse as parseYaml } from 'yaml'
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml'
 import type { ZodIssue } from 'zod'
 import { type Entry, EntrySchema } from './entry.schema.ts'
 
@@ -53,7 +53,8 @@ export function parseEntryFile(
   }
   let data: unknown
   try {
-    data = parseYaml(m[1] ?? '')
+    // js-yaml: several times faster than `yaml` on our ~250 files, which start-up and every CLI call read.
+    data = loadYaml(m[1] ?? '', { schema: CORE_SCHEMA })
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err)
     return { problems: [{ file, field: '(frontmatter)', message: `is not valid YAML: ${reason}` }] }

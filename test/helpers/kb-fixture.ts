@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { stringify } from 'yaml'
+import { dump } from 'js-yaml'
 
 /** A valid entry's frontmatter; tests override fields to break it on purpose. */
 export function validEntry(
@@ -40,7 +40,7 @@ export async function writeKb(
     await mkdir(path.dirname(full), { recursive: true })
     await writeFile(
       full,
-      typeof content === 'string' ? content : `---\n${stringify(content)}---\nBody of ${rel}.\n`,
+      typeof content === 'string' ? content : `---\n${dump(content)}---\nBody of ${rel}.\n`,
     )
   }
   return dir
