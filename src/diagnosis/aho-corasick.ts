@@ -10,6 +10,8 @@ export class AhoCorasick {
   private readonly next: Int32Array
   private readonly out: number[][]
   private readonly lengths: number[]
+  /** 1 where a state ends at least one word: most states end none, so the hot loop skips them. */
+  private readonly hasOut: Uint8Array
 
   /** `words` are matched case-insensitively; `search` reports their indexes. */
   constructor(words: readonly string[]) {
@@ -68,18 +70,21 @@ export class AhoCorasick {
     }
     this.next = next
     this.out = out
+    this.hasOut = Uint8Array.from(out, (o) => (o.length > 0 ? 1 : 0))
   }
 
   /** Calls `found(wordIndex, start)` for every occurrence, in text order. */
   scan(text: string, found: (word: number, start: number) => void): void {
-    const { next, classOf, classes, out } = this
+    const { next, classOf, classes, out, hasOut, lengths } = this
     let s = 0
     for (let i = 0; i < text.length; i++) {
-      s = next[s * classes + (classOf[text.charCodeAt(i)] ?? 0)] ?? 0
+      // Typed-array reads inside bounds: the casts only drop the `undefined` of noUncheckedIndexedAccess.
+      s = next[s * classes + (classOf[text.charCodeAt(i)] as number)] as number
+      if (hasOut[s] === 0) continue
       const words = out[s] as number[]
       for (let j = 0; j < words.length; j++) {
         const w = words[j] as number
-        found(w, i + 1 - (this.lengths[w] ?? 0))
+        found(w, i + 1 - (lengths[w] as number))
       }
     }
   }

@@ -89,6 +89,9 @@ const TEXT_RULES: readonly [Field, RegExp, string | null][] = [
   ],
 ]
 
+/** The literals that gate the rules above, for the text scanner to look for. */
+export const CONTEXT_FLAGS: readonly string[] = TEXT_RULES.flatMap(([, , hint]) => (hint === null ? [] : [hint]))
+
 /** `pbi.error` detail names and JSON keys that carry a context value directly. */
 const DETAIL_FIELDS: Record<string, Field> = {
   server: 'server',
@@ -149,6 +152,7 @@ export function extractContext(
   haystack: string,
   unwrapped: Unwrapped,
   codes: string[],
+  flags: ReadonlySet<string>,
 ): DiagnosisContext {
   const ctx: DiagnosisContext = { codes }
   const set = (field: Field, value: string | undefined) => {
@@ -169,10 +173,9 @@ export function extractContext(
   }
 
   const window = haystack.length > CONTEXT_WINDOW ? haystack.slice(0, CONTEXT_WINDOW) : haystack
-  // A rule whose literal hint is absent cannot match; includes() is far cheaper than the regex.
-  const lower = window.toLowerCase()
+  // A rule whose literal is absent cannot match; the scanner found the literals in its one pass.
   for (const [field, re, hint] of TEXT_RULES) {
-    if (ctx[field] !== undefined || (hint !== null && !lower.includes(hint))) continue
+    if (ctx[field] !== undefined || (hint !== null && !flags.has(hint))) continue
     const m = re.exec(window)
     if (m?.[1]) set(field, m[1])
   }

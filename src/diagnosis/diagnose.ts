@@ -1,8 +1,9 @@
 import type { Entry } from '../kb/entry.schema.ts'
 import type { KnowledgeBase } from '../kb/kb.ts'
 import type { Category, Severity } from '../kb/taxonomy.ts'
-import { type DiagnosisContext, extractContext } from './context.ts'
-import { type CodeHit, type PatternHit, PatternMatcher } from './matcher.ts'
+import { CONTEXT_FLAGS, type DiagnosisContext, extractContext } from './context.ts'
+import { CATEGORY_HINTS, SCHEMA_MISSING, STATUS_CATEGORIES } from './hints.ts'
+import { type CodeHit, type PatternHit, type ScanResult, TextScanner } from './matcher.ts'
 import { unwrap } from './unwrap.ts'
 
 /** How the entry was recognised, strongest first. */
@@ -57,45 +58,6 @@ const STATED_CODE = /\bError ?Code["':= ]{1,4}([A-Za-z0-9][A-Za-z0-9_.]{2,80})/g
 /** `Expression.Error`-style names are families of errors, not one error's code. */
 const FAMILY = /\.(?:Error|Firewall)$/
 
-const CATEGORY_HINTS: readonly [RegExp, Category][] = [
-  [/\b(?:timed? ?out|timeout|took too long|time limit)\b/i, 'timeout'],
-  [/\b(?:out of memory|memory|resource governing|capacity)\b/i, 'capacity'],
-  [
-    /\b(?:429|too many requests|throttl\w*|rate limit|quota|exceeded the (?:limit|maximum))\b/i,
-    'throttling',
-  ],
-  [/\bgateway\b/i, 'gateway'],
-  [/\b(?:credentials?|password|login failed|oauth)\b/i, 'credentials'],
-  [/\b(?:permission|forbidden|access (?:is )?denied|not authori[sz]ed|403)\b/i, 'permissions'],
-  [/\b(?:sign[- ]?in|token|401|unauthori[sz]ed|AADSTS\d+)\b/i, 'authentication'],
-  [/\b(?:network|host|connection|socket|certificate|ssl|tls|dns|unreachable)\b/i, 'connectivity'],
-  [
-    /\b(?:column|table|field|schema)\b.{0,60}\b(?:not found|missing|does not exist|wasn't found)\b/i,
-    'schema',
-  ],
-  [/\b(?:convert|format|parse|type mismatch|invalid value)\b/i, 'data_format'],
-  [/\b(?:licen[cs]e|premium|pro workspace|ppu|trial)\b/i, 'licensing'],
-  [/\b(?:expression|formula|syntax|evaluation|DAX)\b/i, 'query'],
-  [
-    /\b(?:internal (?:service |server )?error|unexpected error|try again later|503|500)\b/i,
-    'service',
-  ],
-]
-
-/** What a bare HTTP status most often means when nothing else in the text does. */
-const STATUS_CATEGORIES: Partial<Record<number, Category>> = {
-  400: 'configuration',
-  401: 'authentication',
-  403: 'permissions',
-  404: 'configuration',
-  408: 'timeout',
-  429: 'throttling',
-  500: 'service',
-  502: 'connectivity',
-  503: 'service',
-  504: 'timeout',
-}
-
 const PLACEHOLDER_FALLBACK: Record<string, string> = {
   server: 'the server',
   database: 'the database',
@@ -126,10 +88,10 @@ const round = (n: number) => Math.round(n * 100) / 100
 
 /** Recognises raw Power BI failure texts against the error reference. Build once, call often. */
 export class Diagnoser {
-  private readonly patterns: PatternMatcher
+  private readonly scanner: TextScanner
 
   constructor(private readonly kb: KnowledgeBase) {
-    this.patterns = new PatternMatcher(kb)
+    this.scanner = new TextScanner(kb, CONTEXT_FLAGS)
   }
 
   diagnose(input: unknown): Diagnosis {
@@ -139,7 +101,7 @@ export class Diagnoser {
       unwrapped.leaves.length > 0
         ? `${text}\n${unwrapped.leaves.map((l) => l.value).join('\n')}`
         : text
-    const scan = this.patterns.scan(haystack)
+    const scan = this.scanner.scan(haystack)
     const known = scan.codes
     const allCodes = known.map((k) => k.code)
     const allKeys = new Set(allCodes.map((c) => c.toLowerCase()))
@@ -155,13 +117,13 @@ export class Diagnoser {
     }
     for (const m of haystack.matchAll(STATED_CODE)) if (m[1]) addCode(m[1])
     for (const m of haystack.matchAll(CODE_LIKE)) addCode(m[0])
-    const ctx = extractContext(haystack, unwrapped, allCodes)
+    const ctx = extractContext(haystack, unwrapped, allCodes, scan.flags)
     const hits = scan.patterns
 
     const candidates = this.rank(known, hits, ctx)
     const best = candidates[0]
     const alternatives = candidates.slice(1)
-    if (!best) return this.fallback(haystack, ctx)
+    if (!best) return this.fallback(haystack, ctx, scan)
 
     const entryCodes = new Set(
       [...best.entry.codes, ...best.entry.match.codes].map((c) => c.toLowerCase()),
@@ -254,7 +216,7 @@ export class Diagnoser {
   }
 
   /** Nothing specific matched: rank by full-text similarity, and admit it when that is weak. */
-  private fallback(haystack: string, ctx: DiagnosisContext): Diagnosis {
+  private fallback(haystack: string, ctx: DiagnosisContext, scan: ScanResult): Diagnosis {
     const sample = haystack.slice(0, 2000).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, ' ')
     const hits = this.kb.search(sample, 5)
     const top = hits[0]
@@ -283,7 +245,7 @@ export class Diagnoser {
       }
     }
     const hint =
-      CATEGORY_HINTS.find(([re]) => re.test(sample))?.[1] ??
+      CATEGORY_HINTS.find(([category]) => scan.hints.has(category) && (category !== 'schema' || SCHEMA_MISSING.test(sample)))?.[0] ??
       (ctx.httpStatus === undefined ? undefined : STATUS_CATEGORIES[ctx.httpStatus])
     return {
       slug: null,

@@ -1,7 +1,9 @@
 import type { Entry } from '../kb/entry.schema.ts'
 import type { KnowledgeBase } from '../kb/kb.ts'
+import type { Category } from '../kb/taxonomy.ts'
 import { AhoCorasick } from './aho-corasick.ts'
 import { requiredLiterals } from './anchors.ts'
+import { CATEGORY_HINTS } from './hints.ts'
 
 interface CompiledPattern {
   readonly entry: Entry
@@ -25,52 +27,61 @@ export interface ScanResult {
   /** Known codes, each once, in the order they first appear (outer before inner). */
   readonly codes: readonly CodeHit[]
   readonly patterns: readonly PatternHit[]
+  /** Categories whose hint words occur as whole words. */
+  readonly hints: ReadonlySet<Category>
+  /** Literal flags (see `flags` in the constructor) that occur anywhere in the text. */
+  readonly flags: ReadonlySet<string>
 }
+
+type Word =
+  | { readonly kind: 'anchor'; readonly patterns: number[] }
+  | { readonly kind: 'code'; readonly entry: Entry }
+  | { readonly kind: 'hint'; readonly category: Category; readonly prefix: boolean }
+  | { readonly kind: 'flag'; readonly flag: string }
 
 const isWordChar = (c: number) =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
 
 /**
- * Finds, in one pass, every known error code (as a whole token) and every pattern anchor; then
- * runs only the patterns whose anchors occurred. Built once per knowledge base.
+ * Reads the text once (an Aho–Corasick DFA) and collects everything literal the diagnosis needs:
+ * known error codes as whole tokens, the anchors of message patterns, category hint words and the
+ * literals that gate context rules. Then runs only the patterns whose anchors occurred.
  */
-export class PatternMatcher {
+export class TextScanner {
   private readonly patterns: CompiledPattern[] = []
   private readonly alwaysRun: number[] = []
-  /** For each automaton word: the patterns it anchors, or the entry whose code it is. */
-  private readonly words: (
-    | { kind: 'anchor'; patterns: number[] }
-    | { kind: 'code'; entry: Entry }
-  )[] = []
+  private readonly words: Word[] = []
   private readonly automaton: AhoCorasick
 
-  constructor(kb: KnowledgeBase) {
-    const index = new Map<string, number>()
+  constructor(kb: KnowledgeBase, flags: readonly string[] = []) {
     const texts: string[] = []
-    const anchorWord = (text: string) => {
-      const key = `a:${text}`
-      let w = index.get(key)
-      if (w === undefined) {
-        w = this.words.length
-        index.set(key, w)
-        texts.push(text)
-        this.words.push({ kind: 'anchor', patterns: [] })
-      }
-      return this.words[w] as { kind: 'anchor'; patterns: number[] }
+    const add = (text: string, word: Word) => {
+      texts.push(text)
+      this.words.push(word)
     }
+    const anchors = new Map<string, number[]>()
     for (const entry of kb.entries) {
       for (const source of entry.match.patterns) {
         const id = this.patterns.length
         this.patterns.push({ entry, re: new RegExp(source, 'i') })
-        const anchors = requiredLiterals(source)
-        if (anchors === null) this.alwaysRun.push(id)
-        else for (const a of anchors) anchorWord(a).patterns.push(id)
+        const literals = requiredLiterals(source)
+        if (literals === null) {
+          this.alwaysRun.push(id)
+          continue
+        }
+        for (const a of literals) {
+          const list = anchors.get(a)
+          if (list) list.push(id)
+          else anchors.set(a, [id])
+        }
       }
     }
-    for (const [code, entry] of kb.codeMap()) {
-      texts.push(code)
-      this.words.push({ kind: 'code', entry })
+    for (const [text, patterns] of anchors) add(text, { kind: 'anchor', patterns })
+    for (const [code, entry] of kb.codeMap()) add(code, { kind: 'code', entry })
+    for (const [category, list] of CATEGORY_HINTS) {
+      for (const w of list) add(w.replace(/\*$/, ''), { kind: 'hint', category, prefix: w.endsWith('*') })
     }
+    for (const flag of new Set(flags)) add(flag, { kind: 'flag', flag })
     this.automaton = new AhoCorasick(texts)
   }
 
@@ -82,25 +93,37 @@ export class PatternMatcher {
   scan(text: string): ScanResult {
     const run = new Set<number>(this.alwaysRun)
     const codes: CodeHit[] = []
-    const seen = new Set<Entry | string>()
+    const seen = new Set<string>()
+    const hints = new Set<Category>()
+    const flags = new Set<string>()
+    const wholeWord = (start: number, end: number, prefix: boolean) =>
+      !(start > 0 && isWordChar(text.charCodeAt(start - 1))) &&
+      (prefix || !(end < text.length && isWordChar(text.charCodeAt(end))))
     this.automaton.scan(text, (w, start) => {
       const word = this.words[w]
       if (word === undefined) return
-      if (word.kind === 'anchor') {
-        for (const id of word.patterns) run.add(id)
-        return
+      switch (word.kind) {
+        case 'anchor':
+          for (const id of word.patterns) run.add(id)
+          return
+        case 'flag':
+          flags.add(word.flag)
+          return
+        case 'hint':
+          if (!hints.has(word.category) && wholeWord(start, start + this.automaton.wordLength(w), word.prefix)) {
+            hints.add(word.category)
+          }
+          return
+        case 'code': {
+          const end = start + this.automaton.wordLength(w)
+          if (!wholeWord(start, end, false)) return
+          const code = text.slice(start, end)
+          const key = code.toLowerCase()
+          if (seen.has(key)) return
+          seen.add(key)
+          codes.push({ code, entry: word.entry })
+        }
       }
-      const code = text.slice(start, start + this.automaton.wordLength(w))
-      const end = start + code.length
-      if (
-        (start > 0 && isWordChar(text.charCodeAt(start - 1))) ||
-        (end < text.length && isWordChar(text.charCodeAt(end)))
-      )
-        return
-      const key = code.toLowerCase()
-      if (seen.has(key)) return
-      seen.add(key)
-      codes.push({ code, entry: word.entry })
     })
     const patterns: PatternHit[] = []
     for (const id of run) {
@@ -108,6 +131,6 @@ export class PatternMatcher {
       const m = p.re.exec(text)
       if (m) patterns.push({ entry: p.entry, length: m[0].length, index: m.index })
     }
-    return { codes, patterns }
+    return { codes, patterns, hints, flags }
   }
 }

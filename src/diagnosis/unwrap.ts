@@ -7,6 +7,8 @@
 const MAX_DEPTH = 32
 const MAX_NODES = 20_000
 const MAX_SEGMENTS = 64
+/** JSON whose quotes were doubled for CSV (refresh history exported to a spreadsheet). */
+const CSV_QUOTED = /[{[,:]\s{0,3}""[^"]/
 
 /** A string found in the input, with the JSON key it was under (null for free text). */
 export interface Leaf {
@@ -143,11 +145,15 @@ export function unwrap(input: string): Unwrapped {
 
   scanText(input, 0)
   // JSON that was escaped into free text (`{\"error\":…}`) or quoted for CSV (`{""error"":…}`).
-  let variant = input
-  for (let level = 1; level <= 3 && variant.includes('\\"'); level++) {
-    variant = variant.replace(/\\(["\\])/g, '$1')
-    scanText(variant, level)
+  // Only when the text held no JSON as it stands: a JSON body's own escaped strings were already
+  // unwrapped by the walk, and scanning a variant would read the whole text again.
+  if (!json) {
+    let variant = input
+    for (let level = 1; level <= 3 && variant.includes('\\"'); level++) {
+      variant = variant.replace(/\\(["\\])/g, '$1')
+      scanText(variant, level)
+    }
+    if (CSV_QUOTED.test(input)) scanText(input.replace(/""/g, '"'), 1)
   }
-  if (input.includes('""')) scanText(input.replace(/""/g, '"'), 1)
   return { leaves, numbers, json }
 }
