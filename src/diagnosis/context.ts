@@ -54,8 +54,12 @@ const TEXT_RULES: readonly [Field, RegExp, string | null][] = [
     'time',
   ],
   ['aadsts', /\b(AADSTS\d{4,7})\b/, 'aadsts'],
-  ['url', /(?:contents from|Url[":\s=]{1,4}|URL[":\s=]{1,4})'?"?(https?:\/\/[^\s'"<>]{1,500})/, 'http'],
-  ['path', /Could not find (?:file|a part of the path) '([^'\n]{1,400})'/i, "could not find"],
+  [
+    'url',
+    /(?:contents from|Url[":\s=]{1,4}|URL[":\s=]{1,4})'?"?(https?:\/\/[^\s'"<>]{1,500})/,
+    'http',
+  ],
+  ['path', /Could not find (?:file|a part of the path) '([^'\n]{1,400})'/i, 'could not find'],
   ['path', /(?:file|path) '((?:[A-Za-z]:\\|\\\\)[^'\n]{1,400})'/i, "'"],
   ['server', /Data Source=([^;'"\n]{1,200})/i, 'data source='],
   ['server', /\bserver[:=]\s{0,2}'?([\w.\\,-]{2,200})/i, 'server'],
@@ -90,7 +94,9 @@ const TEXT_RULES: readonly [Field, RegExp, string | null][] = [
 ]
 
 /** The literals that gate the rules above, for the text scanner to look for. */
-export const CONTEXT_FLAGS: readonly string[] = TEXT_RULES.flatMap(([, , hint]) => (hint === null ? [] : [hint]))
+export const CONTEXT_FLAGS: readonly string[] = TEXT_RULES.flatMap(([, , hint]) =>
+  hint === null ? [] : [hint],
+)
 
 /** `pbi.error` detail names and JSON keys that carry a context value directly. */
 const DETAIL_FIELDS: Record<string, Field> = {

@@ -7,12 +7,7 @@ import { type CodeHit, type PatternHit, type ScanResult, TextScanner } from './m
 import { unwrap } from './unwrap.ts'
 
 /** How the entry was recognised, strongest first. */
-export type MatchedBy =
-  | 'code+http_status'
-  | 'code'
-  | 'pattern'
-  | 'fulltext'
-  | 'none'
+export type MatchedBy = 'code+http_status' | 'code' | 'pattern' | 'fulltext' | 'none'
 
 export interface Alternative {
   readonly slug: string
@@ -113,7 +108,8 @@ export class Diagnoser {
     }
     // Codes the service states as such: JSON `code`/`errorCode` values and "Error Code: X" text.
     for (const leaf of unwrapped.leaves) {
-      if (leaf.key !== null && CODE_KEYS.has(leaf.key) && CODE_VALUE.test(leaf.value)) addCode(leaf.value)
+      if (leaf.key !== null && CODE_KEYS.has(leaf.key) && CODE_VALUE.test(leaf.value))
+        addCode(leaf.value)
     }
     for (const m of haystack.matchAll(STATED_CODE)) if (m[1]) addCode(m[1])
     for (const m of haystack.matchAll(CODE_LIKE)) addCode(m[0])
@@ -134,7 +130,12 @@ export class Diagnoser {
     return {
       slug: best.entry.slug,
       // A code the reference does not list is still the error's code (AADSTS70001 matched by wording).
-      code: own?.code ?? wrapper?.code ?? known[0]?.code ?? ctx.codes.find((c) => !FAMILY.test(c)) ?? null,
+      code:
+        own?.code ??
+        wrapper?.code ??
+        known[0]?.code ??
+        ctx.codes.find((c) => !FAMILY.test(c)) ??
+        null,
       title: best.entry.title,
       category: best.entry.category,
       severity: best.entry.severity,
@@ -245,8 +246,10 @@ export class Diagnoser {
       }
     }
     const hint =
-      CATEGORY_HINTS.find(([category]) => scan.hints.has(category) && (category !== 'schema' || SCHEMA_MISSING.test(sample)))?.[0] ??
-      (ctx.httpStatus === undefined ? undefined : STATUS_CATEGORIES[ctx.httpStatus])
+      CATEGORY_HINTS.find(
+        ([category]) =>
+          scan.hints.has(category) && (category !== 'schema' || SCHEMA_MISSING.test(sample)),
+      )?.[0] ?? (ctx.httpStatus === undefined ? undefined : STATUS_CATEGORIES[ctx.httpStatus])
     return {
       slug: null,
       code: null,

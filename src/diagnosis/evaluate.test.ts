@@ -34,8 +34,21 @@ describe('evaluate', () => {
   it('counts code accuracy only where the code is in the text, and accepts alternative categories', async () => {
     const kb = await openKb()
     const s = evaluate(kb, diagnoserFor(kb), [
-      { id: '1', source: 's', input: '{"error":{"code":"TokenExpired"}}', expected_code: 'TokenExpired', expected_category: 'authentication' },
-      { id: '2', source: 's', input: 'my cat', expected_code: 'UNKNOWN_PET', expected_category: 'service', alt_categories: ['query'] },
+      {
+        id: '1',
+        source: 's',
+        input: '{"error":{"code":"TokenExpired"}}',
+        expected_code: 'TokenExpired',
+        expected_category: 'authentication',
+      },
+      {
+        id: '2',
+        source: 's',
+        input: 'my cat',
+        expected_code: 'UNKNOWN_PET',
+        expected_category: 'service',
+        alt_categories: ['query'],
+      },
     ])
     expect(s.codeCases).toBe(1)
     expect(s.codeTop1).toBe(1)

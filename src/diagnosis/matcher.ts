@@ -79,7 +79,8 @@ export class TextScanner {
     for (const [text, patterns] of anchors) add(text, { kind: 'anchor', patterns })
     for (const [code, entry] of kb.codeMap()) add(code, { kind: 'code', entry })
     for (const [category, list] of CATEGORY_HINTS) {
-      for (const w of list) add(w.replace(/\*$/, ''), { kind: 'hint', category, prefix: w.endsWith('*') })
+      for (const w of list)
+        add(w.replace(/\*$/, ''), { kind: 'hint', category, prefix: w.endsWith('*') })
     }
     for (const flag of new Set(flags)) add(flag, { kind: 'flag', flag })
     this.automaton = new AhoCorasick(texts)
@@ -110,7 +111,10 @@ export class TextScanner {
           flags.add(word.flag)
           return
         case 'hint':
-          if (!hints.has(word.category) && wholeWord(start, start + this.automaton.wordLength(w), word.prefix)) {
+          if (
+            !hints.has(word.category) &&
+            wholeWord(start, start + this.automaton.wordLength(w), word.prefix)
+          ) {
             hints.add(word.category)
           }
           return

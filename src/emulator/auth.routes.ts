@@ -32,10 +32,13 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: EmulatorContext): 
 
   app.post(TOKEN_ROUTE, async (request, reply) => {
     const tenantText = formValue(request.params, 'tenantId') ?? ''
+    // Entra ID takes the caller's correlation id as a header, a query or a form parameter;
+    // MSAL sends the last two.
+    const header = request.headers['client-request-id']
     const correlationId =
-      typeof request.headers['client-request-id'] === 'string'
-        ? request.headers['client-request-id']
-        : undefined
+      (typeof header === 'string' ? header : undefined) ??
+      formValue(request.query, 'client-request-id') ??
+      formValue(request.body, 'client-request-id')
     const fail = (
       status: number,
       aadsts: number,

@@ -83,6 +83,18 @@ export const codes = {
     status: 400,
     message: 'Invalid emulator control request',
   },
+  ERR_STORE_MIGRATION_FAILED: {
+    kind: 'operational',
+    status: 500,
+    message: 'A database migration failed',
+  },
+  ERR_SECRET_KEY_INVALID: {
+    kind: 'user',
+    status: 500,
+    message: 'The secret key is invalid or cannot decrypt a stored secret',
+  },
+  ERR_TENANT_NOT_FOUND: { kind: 'user', status: 404, message: 'No tenant has that key' },
+  ERR_INCIDENT_NOT_FOUND: { kind: 'user', status: 404, message: 'No incident has that id' },
 } as const satisfies Record<string, CodeSpec>
 
 export type ErrorCode = keyof typeof codes

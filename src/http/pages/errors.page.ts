@@ -9,6 +9,7 @@ import {
   PLATFORMS,
   SEVERITIES,
 } from '../../kb/taxonomy.ts'
+import { personalise } from '../../diagnosis/diagnose.ts'
 import { html, raw, type SafeHtml } from '../html.ts'
 import { layout } from './layout.ts'
 import type { Links } from './links.ts'
@@ -81,7 +82,7 @@ function diagnosisTree(e: Entry, links: Links): SafeHtml {
   const target = (t: string, depth: number): SafeHtml => {
     const [kind, ref = ''] = t.split(':')
     if (kind === 'fix')
-      return html`<span class="leaf">Do fix step ${ref}: ${e.fixes[Number(ref) - 1] ?? ''}</span>`
+      return html`<span class="leaf">Do fix step ${ref}: ${personalise([e.fixes[Number(ref) - 1] ?? ''], { codes: [] })[0]}</span>`
     if (kind === 'entry') {
       const other = ref
       return html`<span class="leaf">See <a href="${links.entry(other)}">${other}</a></span>`
@@ -92,7 +93,7 @@ function diagnosisTree(e: Entry, links: Links): SafeHtml {
   const question = (id: string, depth: number): SafeHtml => {
     const n = nodes.get(id)
     if (!n) return html``
-    return html`<div class="q"><p>${n.question}</p><ul><li><b>Yes</b> → ${target(n.yes, depth)}</li><li><b>No</b> → ${target(n.no, depth)}</li></ul></div>`
+    return html`<div class="dq"><p>${n.question}</p><ul><li><b>Yes</b> → ${target(n.yes, depth)}</li><li><b>No</b> → ${target(n.no, depth)}</li></ul></div>`
   }
   const root = e.diagnosis?.[0]
   return root ? question(root.id, 0) : html``
@@ -109,7 +110,7 @@ export function entryPage(kb: KnowledgeBase, e: Entry, links: Links): string {
   ${e.codes.length ? html`<p class="codes">Codes: ${e.codes.map((c) => html`<code>${c}</code> `)}</p>` : ''}
   <section id="meaning"><h2>What it means</h2><p>${e.summary}</p>${e.body ? raw(marked.parse(e.body, { async: false })) : ''}</section>
   <section id="causes"><h2>Common causes</h2><ol>${e.causes.map((c) => html`<li>${c}</li>`)}</ol></section>
-  <section id="fixes"><h2>How to fix it</h2><ol class="fixes">${e.fixes.map((f) => html`<li>${f}</li>`)}</ol></section>
+  <section id="fixes"><h2>How to fix it</h2><ol class="fixes">${personalise(e.fixes, { codes: [] }).map((f) => html`<li>${f}</li>`)}</ol></section>
   ${e.diagnosis ? html`<section id="diagnosis"><h2>Quick diagnosis</h2>${diagnosisTree(e, links)}</section>` : ''}
   <section id="example"><h2>Example</h2><pre><code>${e.example}</code></pre></section>
   <section id="faq"><h2>FAQ</h2>${e.faq.map((f) => html`<details open><summary>${f.q}</summary><p>${f.a}</p></details>`)}</section>

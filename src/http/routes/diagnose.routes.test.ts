@@ -15,7 +15,10 @@ const SQL = JSON.stringify({
     'pbi.error': {
       code: 'DM_GWPipeline_Gateway_DataSourceAccessError',
       details: [
-        { code: 'DM_ErrorDetailNameCode_UnderlyingErrorMessage', detail: { type: 1, value: "Login failed for user 'svc_pbi'." } },
+        {
+          code: 'DM_ErrorDetailNameCode_UnderlyingErrorMessage',
+          detail: { type: 1, value: "Login failed for user 'svc_pbi'." },
+        },
         { code: 'Server', detail: { type: 1, value: 'sql-prod-01' } },
       ],
     },
@@ -24,9 +27,20 @@ const SQL = JSON.stringify({
 
 describe('POST /api/v1/diagnose', () => {
   it('returns the entry, context, personalised fixes and a link', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/diagnose', payload: { input: SQL, id: 'r1' } })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/diagnose',
+      payload: { input: SQL, id: 'r1' },
+    })
     expect(res.statusCode).toBe(200)
-    const body = res.json<{ id: string; slug: string; category: string; context: { server: string; user: string }; entryUrl: string; fixes: string[] }>()
+    const body = res.json<{
+      id: string
+      slug: string
+      category: string
+      context: { server: string; user: string }
+      entryUrl: string
+      fixes: string[]
+    }>()
     expect(body.id).toBe('r1')
     expect(body.category).toBe('credentials')
     expect(body.context).toMatchObject({ server: 'sql-prod-01', user: 'svc_pbi' })
@@ -35,13 +49,23 @@ describe('POST /api/v1/diagnose', () => {
   })
 
   it('rejects a body without input, naming the field', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/diagnose', payload: { text: 'x' } })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/diagnose',
+      payload: { text: 'x' },
+    })
     expect(res.statusCode).toBe(400)
-    expect(res.json<{ error: { code: string; details: { reason: string } } }>().error.details.reason).toContain('input')
+    expect(
+      res.json<{ error: { code: string; details: { reason: string } } }>().error.details.reason,
+    ).toContain('input')
   })
 
   it('rejects an input over 1 MB with 400 or 413, never a crash', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/diagnose', payload: { input: 'x'.repeat(1024 * 1024 + 10) } })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/diagnose',
+      payload: { input: 'x'.repeat(1024 * 1024 + 10) },
+    })
     expect([400, 413]).toContain(res.statusCode)
   })
 })

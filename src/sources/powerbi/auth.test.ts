@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { injectFetch } from '../../emulator/inject-fetch.ts'
 import { buildEmulator, type Emulator } from '../../emulator/server.ts'
 import { AppError } from '../../shared/errors.ts'
-import { createTokenProvider, isLoopbackHost, msalConfiguration, type TokenProviderOptions } from './auth.ts'
+import {
+  createTokenProvider,
+  isLoopbackHost,
+  msalConfiguration,
+  type TokenProviderOptions,
+} from './auth.ts'
 import { ManualClock } from './clock.ts'
 import { isPowerBiError, type PowerBiError } from './errors.ts'
 
@@ -11,7 +16,14 @@ let app: Emulator
 let tenantId = ''
 
 beforeAll(() => {
-  app = buildEmulator({ seed: 3, tenants: 1, workspaces: 1, models: 1, speed: 0, tokenTtlSeconds: 3600 })
+  app = buildEmulator({
+    seed: 3,
+    tenants: 1,
+    workspaces: 1,
+    models: 1,
+    speed: 0,
+    tokenTtlSeconds: 3600,
+  })
   tenantId = app.emulator.scenario.world.tenants[0]!.id
 })
 afterAll(async () => {
@@ -21,11 +33,19 @@ afterAll(async () => {
 /** The emulator behind a fetch that counts token requests and can fail the next N with a network error. */
 function counted() {
   const inner = injectFetch(app)
-  const state = { tokenCalls: 0, failNext: 0, urls: [] as string[] }
+  const state = {
+    tokenCalls: 0,
+    failNext: 0,
+    urls: [] as string[],
+    correlation: [] as (string | null)[],
+  }
   const fetch: typeof globalThis.fetch = (input, init) => {
     const url = input instanceof Request ? input.url : String(input)
     state.urls.push(url)
-    if (url.includes('/oauth2/v2.0/token')) state.tokenCalls++
+    if (url.includes('/oauth2/v2.0/token')) {
+      state.tokenCalls++
+      state.correlation.push(new Headers(init?.headers).get('client-request-id'))
+    }
     if (state.failNext > 0) {
       state.failNext--
       return Promise.reject(new TypeError('fetch failed'))
@@ -65,32 +85,70 @@ async function failure(promise: Promise<unknown>): Promise<PowerBiError> {
 describe('MSAL configuration', () => {
   const fetch = globalThis.fetch
   it('fakes https for a loopback http authority, with known authority and metadata', () => {
-    const config = msalConfiguration({ tenantId: 't1', clientId: 'c', clientSecret: 's', authorityHost: 'http://127.0.0.1:8400' }, fetch, new Map())
+    const config = msalConfiguration(
+      { tenantId: 't1', clientId: 'c', clientSecret: 's', authorityHost: 'http://127.0.0.1:8400' },
+      fetch,
+      new Map(),
+    )
     expect(config.auth.authority).toBe('https://127.0.0.1:8400/t1')
     expect(config.auth.knownAuthorities).toEqual(['127.0.0.1:8400'])
-    expect(JSON.parse(config.auth.authorityMetadata ?? '{}')).toMatchObject({ token_endpoint: 'https://127.0.0.1:8400/t1/oauth2/v2.0/token' })
+    expect(JSON.parse(config.auth.authorityMetadata ?? '{}')).toMatchObject({
+      token_endpoint: 'https://127.0.0.1:8400/t1/oauth2/v2.0/token',
+    })
   })
 
   it('leaves the real Entra ID to MSAL', () => {
-    const config = msalConfiguration({ tenantId: 't1', clientId: 'c', clientSecret: 's', authorityHost: 'https://login.microsoftonline.com' }, fetch, new Map())
+    const config = msalConfiguration(
+      {
+        tenantId: 't1',
+        clientId: 'c',
+        clientSecret: 's',
+        authorityHost: 'https://login.microsoftonline.com',
+      },
+      fetch,
+      new Map(),
+    )
     expect(config.auth.authority).toBe('https://login.microsoftonline.com/t1')
     expect(config.auth.knownAuthorities).toBeUndefined()
     expect(config.auth.authorityMetadata).toBeUndefined()
   })
 
   it('refuses plain http to anything but loopback, so a secret never crosses a network in clear', () => {
-    expect(() => msalConfiguration({ tenantId: 't', clientId: 'c', clientSecret: 's', authorityHost: 'http://login.example.com' }, fetch, new Map())).toThrow(AppError)
-    expect(['localhost', '127.0.0.1', '127.1.2.3', '[::1]'].map(isLoopbackHost)).toEqual([true, true, true, true])
-    expect(['10.0.0.1', 'example.com', '127.0.0.1.example.com'].map(isLoopbackHost)).toEqual([false, false, false])
+    expect(() =>
+      msalConfiguration(
+        {
+          tenantId: 't',
+          clientId: 'c',
+          clientSecret: 's',
+          authorityHost: 'http://login.example.com',
+        },
+        fetch,
+        new Map(),
+      ),
+    ).toThrow(AppError)
+    expect(['localhost', '127.0.0.1', '127.1.2.3', '[::1]'].map(isLoopbackHost)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ])
+    expect(['10.0.0.1', 'example.com', '127.0.0.1.example.com'].map(isLoopbackHost)).toEqual([
+      false,
+      false,
+      false,
+    ])
   })
 })
 
 describe('token provider against the emulator', () => {
   it('makes one token request for a burst of concurrent callers (single flight), then serves the cache', async () => {
     const { tokens, state } = provider()
-    const all = await Promise.all(Array.from({ length: 8 }, (_, i) => tokens.getToken(`c${String(i)}`)))
+    const all = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => tokens.getToken(`c${String(i)}`)),
+    )
     expect(new Set(all).size).toBe(1)
     expect(state.tokenCalls).toBe(1)
+    expect(state.correlation).toEqual(['c0'])
     // MSAL talked to the http emulator through our network client, not to an https URL.
     expect(state.urls.every((u) => u.startsWith(`${HOST}/${tenantId}/`))).toBe(true)
     await tokens.getToken('again')
@@ -111,7 +169,11 @@ describe('token provider against the emulator', () => {
   it('renews a rejected token once for concurrent callers, and not again for a stale rejection', async () => {
     const { tokens, state } = provider()
     const first = await tokens.getToken('a')
-    const renewed = await Promise.all([tokens.renew(first, 'b'), tokens.renew(first, 'c'), tokens.renew(first, 'd')])
+    const renewed = await Promise.all([
+      tokens.renew(first, 'b'),
+      tokens.renew(first, 'c'),
+      tokens.renew(first, 'd'),
+    ])
     expect(new Set(renewed).size).toBe(1)
     expect(renewed[0]).not.toBe(first)
     expect(state.tokenCalls).toBe(2)
@@ -123,15 +185,27 @@ describe('token provider against the emulator', () => {
     const { tokens } = provider({ clientSecret: 'wrong-secret-value' })
     const err = await failure(tokens.getToken('corr-x'))
     expect(err.code).toBe('ERR_SOURCE_AUTH_FAILED')
-    expect(err.info).toMatchObject({ httpStatus: 401, upstreamCode: 'AADSTS7000215', correlationId: 'corr-x' })
+    expect(err.info).toMatchObject({
+      httpStatus: 401,
+      upstreamCode: 'AADSTS7000215',
+      correlationId: 'corr-x',
+    })
     expect(err.info.upstreamMessage).toMatch(/^AADSTS7000215: Invalid client secret provided/)
     expect(err.info.requestId).toMatch(/^[0-9a-f-]{36}$/)
     expect(JSON.stringify(err) + String(err.stack)).not.toContain('wrong-secret-value')
   })
 
   it('reports an unknown tenant and an unknown app with their own codes', async () => {
-    expect((await failure(provider({ tenantId: '3f2504e0-4f89-41d3-9a0c-0305e82c3301' }).tokens.getToken('a'))).info.upstreamCode).toBe('AADSTS90002')
-    expect((await failure(provider({ clientId: 'another-app' }).tokens.getToken('a'))).info.upstreamCode).toBe('AADSTS700016')
+    expect(
+      (
+        await failure(
+          provider({ tenantId: '3f2504e0-4f89-41d3-9a0c-0305e82c3301' }).tokens.getToken('a'),
+        )
+      ).info.upstreamCode,
+    ).toBe('AADSTS90002')
+    expect(
+      (await failure(provider({ clientId: 'another-app' }).tokens.getToken('a'))).info.upstreamCode,
+    ).toBe('AADSTS700016')
   })
 
   it('retries network failures with backoff, then reports ERR_SOURCE_NETWORK', async () => {
@@ -147,10 +221,18 @@ describe('token provider against the emulator', () => {
   })
 
   it('reports a 503 from the token endpoint as retryable ERR_SOURCE_AUTH_UNAVAILABLE with Retry-After', async () => {
-    await app.inject({ method: 'POST', url: '/_emulator/faults', payload: { family: 'token', kind: 'server-error', status: 503, retryAfter: 12 } })
+    await app.inject({
+      method: 'POST',
+      url: '/_emulator/faults',
+      payload: { family: 'token', kind: 'server-error', status: 503, retryAfter: 12 },
+    })
     const err = await failure(provider().tokens.getToken('a'))
     expect(err.code).toBe('ERR_SOURCE_AUTH_UNAVAILABLE')
-    expect(err.info).toMatchObject({ httpStatus: 503, upstreamCode: 'AADSTS90033', retryAfterSec: 12 })
+    expect(err.info).toMatchObject({
+      httpStatus: 503,
+      upstreamCode: 'AADSTS90033',
+      retryAfterSec: 12,
+    })
     expect(err).toMatchObject({ retryable: true })
   })
 })

@@ -96,7 +96,10 @@ function createNetworkClient(
     options?: NetworkRequestOptions,
   ): Promise<NetworkResponse<T>> => {
     const init: RequestInit = { method }
-    if (options?.headers) init.headers = options.headers
+    // Our correlation id also as a header, like every Power BI request (MSAL puts it in the query).
+    const requestHeaders = { ...options?.headers }
+    if (options?.correlationId) requestHeaders['client-request-id'] = options.correlationId
+    init.headers = requestHeaders
     if (options?.body !== undefined) init.body = options.body
     const response = await fetchImpl(rewrite(url), init)
     const text = await response.text()

@@ -54,8 +54,12 @@ describe('Throttle', () => {
 describe('backoff', () => {
   it('grows exponentially with equal jitter, capped, and honours Retry-After', () => {
     const policy = { ...DEFAULT_RETRY, maxDelayMs: 5_000 }
-    expect([1, 2, 3, 4].map((n) => backoffDelay(n, policy, () => 0))).toEqual([1000, 2000, 2500, 2500])
-    expect([1, 2, 3, 4].map((n) => backoffDelay(n, policy, () => 0.999999))).toEqual([2000, 4000, 5000, 5000])
+    expect([1, 2, 3, 4].map((n) => backoffDelay(n, policy, () => 0))).toEqual([
+      1000, 2000, 2500, 2500,
+    ])
+    expect([1, 2, 3, 4].map((n) => backoffDelay(n, policy, () => 0.999999))).toEqual([
+      2000, 4000, 5000, 5000,
+    ])
     expect(backoffDelay(1, policy, () => 1, 10)).toBe(11_000)
     expect(throttleBackoff(1, () => 1)).toBe(10_000)
     expect(throttleBackoff(20, () => 1)).toBe(900_000)
