@@ -7,7 +7,8 @@ export class AhoCorasick {
   /** Character → column of the transition table; 0 is "any character no word contains". */
   private readonly classOf = new Uint16Array(65536)
   private readonly classes: number
-  private readonly next: Int32Array
+  /** Transition table; 16-bit while the automaton has fewer than 65,536 states (half the cache). */
+  private readonly next: Uint16Array | Int32Array
   private readonly out: number[][]
   private readonly lengths: number[]
   /** 1 where a state ends at least one word: most states end none, so the hot loop skips them. */
@@ -28,7 +29,7 @@ export class AhoCorasick {
     this.classes = classes
 
     // Trie with per-state transition maps, then the DFA table built breadth-first.
-    const trie: Map<number, number>[] = [new Map()]
+    const trie: Map<number, number>[] = [new Map<number, number>()]
     const out: number[][] = [[]]
     lower.forEach((w, index) => {
       let s = 0
@@ -38,7 +39,7 @@ export class AhoCorasick {
         let t = edges.get(k)
         if (t === undefined) {
           t = trie.length
-          trie.push(new Map())
+          trie.push(new Map<number, number>())
           out.push([])
           edges.set(k, t)
         }
@@ -46,7 +47,10 @@ export class AhoCorasick {
       }
       ;(out[s] as number[]).push(index)
     })
-    const next = new Int32Array(trie.length * classes)
+    const next =
+      trie.length < 65536
+        ? new Uint16Array(trie.length * classes)
+        : new Int32Array(trie.length * classes)
     const fail = new Int32Array(trie.length)
     const queue: number[] = []
     for (const [k, t] of trie[0] as Map<number, number>) {

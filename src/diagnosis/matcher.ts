@@ -39,6 +39,8 @@ type Word =
   | { readonly kind: 'hint'; readonly category: Category; readonly prefix: boolean }
   | { readonly kind: 'flag'; readonly flag: string }
 
+const ANCHOR_LENGTH = 16
+
 const isWordChar = (c: number) =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
 
@@ -69,7 +71,9 @@ export class TextScanner {
           this.alwaysRun.push(id)
           continue
         }
-        for (const a of literals) {
+        // A prefix of a required literal is required too; 16 characters stay selective and keep
+        // the automaton (and its transition table) a third of the size, so it stays in cache.
+        for (const a of literals.map((l) => l.slice(0, ANCHOR_LENGTH))) {
           const list = anchors.get(a)
           if (list) list.push(id)
           else anchors.set(a, [id])

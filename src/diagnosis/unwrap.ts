@@ -143,11 +143,11 @@ export function unwrap(input: string): Unwrapped {
     return false
   }
 
-  scanText(input, 0)
+  const whole = scanText(input, 0)
   // JSON that was escaped into free text (`{\"error\":…}`) or quoted for CSV (`{""error"":…}`).
   // Only when the text held no JSON as it stands: a JSON body's own escaped strings were already
   // unwrapped by the walk, and scanning a variant would read the whole text again.
-  if (!json) {
+  if (!whole && leaves.length === 0) {
     let variant = input
     for (let level = 1; level <= 3 && variant.includes('\\"'); level++) {
       variant = variant.replace(/\\(["\\])/g, '$1')

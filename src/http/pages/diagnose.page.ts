@@ -59,7 +59,7 @@ function result(kb: KnowledgeBase, d: Diagnosis, links: Links): SafeHtml {
   if (d.slug === null) {
     return html`<section class="panel result" id="result">
       <h2>No matching entry</h2>
-      <p>${d.why} Best-guess category: <strong>${d.category === 'unknown' ? 'unknown' : CATEGORY_LABELS[d.category as Category]}</strong> (confidence ${d.confidence}).</p>
+      <p>${d.why} Best-guess category: <strong>${d.category === 'unknown' ? 'unknown' : CATEGORY_LABELS[d.category]}</strong> (confidence ${d.confidence}).</p>
       ${d.alternatives.length ? html`<p>Closest entries:</p><ul>${d.alternatives.map((a) => html`<li><a href="${links.entry(a.slug)}">${a.title}</a></li>`)}</ul>` : ''}
       <h3>Context found in the text</h3>${contextTable(d)}
     </section>`
