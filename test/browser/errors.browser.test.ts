@@ -6,7 +6,7 @@ import { buildServer } from '../../src/http/server.ts'
 import { openKb } from '../../src/kb/kb.ts'
 import { CHROMIUM_ARGS, CHROMIUM_PATH, hasChromium } from '../helpers/services.ts'
 
-describe.runIf(hasChromium())('error reference in a real browser', () => {
+describe.runIf(hasChromium())('error reference and diagnose page in a real browser', () => {
   let app: FastifyInstance
   let browser: Browser
   let base: string
@@ -67,22 +67,6 @@ describe.runIf(hasChromium())('error reference in a real browser', () => {
     expect(categories.length).toBeGreaterThan(0)
     expect(new Set(categories)).toEqual(new Set(['gateway']))
     await context.close()
-  })
-})
-
-describe.runIf(hasChromium())('diagnose page in a real browser', () => {
-  let app: FastifyInstance
-  let browser: Browser
-  let base: string
-
-  beforeAll(async () => {
-    app = await buildServer({ kb: await openKb() })
-    base = await app.listen({ port: 0, host: '127.0.0.1' })
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
-  })
-  afterAll(async () => {
-    await browser.close()
-    await app.close()
   })
 
   it('pastes an error, shows the entry with the context highlighted and links to the entry', async () => {

@@ -2,6 +2,7 @@ import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../emulator/tenan
 import { UserError } from '../../shared/errors.ts'
 import { parse } from '../args.ts'
 import type { CliIo } from '../io.ts'
+import { untilSignal } from '../../app/lifecycle.ts'
 
 const USAGE = `Usage:
   vigil emulator [--port P] [--seed N] [--tenants T] [--workspaces W] [--models M]
@@ -107,14 +108,6 @@ export async function emulatorCommand(args: readonly string[], io: CliIo): Promi
     '',
   ]
   io.stdout(lines.join('\n'))
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      void app.close().then(() => {
-        resolve()
-      })
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-  })
+  await untilSignal(app)
   return 0
 }

@@ -2,6 +2,7 @@ import { openKb } from '../../kb/kb.ts'
 import { buildServer } from '../../http/server.ts'
 import { UserError } from '../../shared/errors.ts'
 import type { CliIo } from '../io.ts'
+import { untilSignal } from '../../app/lifecycle.ts'
 
 /** Starts the web app on VIGIL_PORT (default 3000) and prints its URL. */
 export async function serveCommand(_args: readonly string[], io: CliIo): Promise<number> {
@@ -20,14 +21,6 @@ export async function serveCommand(_args: readonly string[], io: CliIo): Promise
   io.stdout(
     `Vigil is running at ${address.replace('127.0.0.1', 'localhost')}/  (error reference: ${kb.entries.length} entries)\n`,
   )
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      void app.close().then(() => {
-        resolve()
-      })
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-  })
+  await untilSignal(app)
   return 0
 }
