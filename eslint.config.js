@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'site/**', 'bin/**', 'src/http/assets/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'site/**', 'bin/**', 'src/http/assets/**', 'eslint.config.js'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
