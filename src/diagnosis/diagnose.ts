@@ -92,9 +92,13 @@ export class Diagnoser {
   diagnose(input: unknown): Diagnosis {
     const text = typeof input === 'string' ? input : ''
     const unwrapped = unwrap(text)
-    const haystack =
-      unwrapped.leaves.length > 0
-        ? `${text}\n${unwrapped.leaves.map((l) => l.value).join('\n')}`
+    // The raw text, then every string decoded from its JSON. When the whole input is one JSON
+    // document its decoded strings alone say everything (keys and punctuation add nothing).
+    const decoded = unwrapped.leaves.map((l) => l.value).join('\n')
+    const haystack = unwrapped.whole
+      ? decoded
+      : unwrapped.leaves.length > 0
+        ? `${text}\n${decoded}`
         : text
     const scan = this.scanner.scan(haystack)
     const known = scan.codes

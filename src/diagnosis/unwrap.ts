@@ -25,6 +25,8 @@ export interface Unwrapped {
   readonly numbers: readonly { key: string; value: number }[]
   /** Whether any JSON was found. */
   readonly json: boolean
+  /** Whether the whole input is one JSON document (its strings then say everything it says). */
+  readonly whole: boolean
 }
 
 const STRUCTURAL = /[{}[\]"\\]/g
@@ -155,5 +157,5 @@ export function unwrap(input: string): Unwrapped {
     }
     if (CSV_QUOTED.test(input)) scanText(input.replace(/""/g, '"'), 1)
   }
-  return { leaves, numbers, json }
+  return { leaves, numbers, json, whole }
 }

@@ -27,9 +27,13 @@ const FIELDS: readonly [keyof Pick<Entry, 'title' | 'codes' | 'summary' | 'cause
   ['causes', 1],
 ]
 
-interface Posting {
-  readonly doc: number
-  readonly tf: number
+/** The entries containing one term, as parallel arrays (the scoring loop reads them in order). */
+const K1 = 1.2
+const B = 0.75
+
+interface Postings {
+  readonly docs: Int32Array
+  readonly tfs: Float64Array
 }
 
 export interface SearchHit {
@@ -43,12 +47,13 @@ export interface SearchHit {
  */
 export class SearchIndex {
   private readonly entries: Entry[] = []
-  private readonly lengths: number[] = []
-  private readonly postings = new Map<string, Posting[]>()
-  private readonly avgLength: number
+  private readonly postings = new Map<string, Postings>()
+  /** BM25's length normalisation per entry, computed once: k1 · (1 − b + b · length / average). */
+  private readonly norms: Float64Array
 
   constructor(entries: readonly Entry[]) {
-    let total = 0
+    const lists = new Map<string, { docs: number[]; tfs: number[] }>()
+    const lengths: number[] = []
     entries.forEach((entry, doc) => {
       const tf = new Map<string, number>()
       let length = 0
@@ -62,38 +67,46 @@ export class SearchIndex {
         }
       }
       for (const [token, f] of tf) {
-        let list = this.postings.get(token)
+        let list = lists.get(token)
         if (!list) {
-          list = []
-          this.postings.set(token, list)
+          list = { docs: [], tfs: [] }
+          lists.set(token, list)
         }
-        list.push({ doc, tf: f })
+        list.docs.push(doc)
+        list.tfs.push(f)
       }
       this.entries.push(entry)
-      this.lengths.push(length)
-      total += length
+      lengths.push(length)
     })
-    this.avgLength = entries.length === 0 ? 1 : total / entries.length
+    for (const [token, list] of lists) {
+      this.postings.set(token, {
+        docs: Int32Array.from(list.docs),
+        tfs: Float64Array.from(list.tfs),
+      })
+    }
+    const avg = lengths.length === 0 ? 1 : lengths.reduce((a, b) => a + b, 0) / lengths.length
+    this.norms = Float64Array.from(lengths, (len) => K1 * (1 - B + (B * len) / avg))
   }
 
   search(query: string, limit = 20): SearchHit[] {
     const terms = new Set(tokenize(query).filter((t) => !STOP.has(t)))
     if (terms.size === 0) return []
     const n = this.entries.length
-    const k1 = 1.2
-    const b = 0.75
     const scores = new Float64Array(n)
     const touched: number[] = []
     // Words in a third or more of the entries say little (low idf) and cost the most; skip them.
     const common = Math.max(8, n / 3)
     for (const term of terms) {
       const list = this.postings.get(term)
-      if (!list || list.length > common) continue
-      const idf = Math.log(1 + (n - list.length + 0.5) / (list.length + 0.5))
-      for (const { doc, tf } of list) {
-        const norm = tf + k1 * (1 - b + (b * (this.lengths[doc] ?? 0)) / this.avgLength)
+      if (!list || list.docs.length > common) continue
+      const idf = Math.log(1 + (n - list.docs.length + 0.5) / (list.docs.length + 0.5))
+      const { docs, tfs } = list
+      for (let i = 0; i < docs.length; i++) {
+        const doc = docs[i] as number
+        const tf = tfs[i] as number
         if (scores[doc] === 0) touched.push(doc)
-        scores[doc] = (scores[doc] ?? 0) + (idf * tf * (k1 + 1)) / norm
+        scores[doc] =
+          (scores[doc] as number) + (idf * tf * (K1 + 1)) / (tf + (this.norms[doc] as number))
       }
     }
     // Keep only the best `limit` by insertion: the diagnosis fallback asks for 5 of ~150 touched,
