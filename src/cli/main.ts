@@ -13,6 +13,11 @@ Commands:
   emulator [--port P] [--seed N] [--tenants T] [--workspaces W] [--models M] [--speed X]
                         run a local Power BI + Entra ID emulator (docs/emulator.md)
   powerbi check         sign in with VIGIL_POWERBI_* settings, list what is visible, explain problems
+  poll [--once] [--json]
+                        monitor refreshes: one cycle with --once, else continuously
+  migrate [--status]    apply database migrations (VIGIL_DATABASE_URL)
+  tenant list|add|remove
+                        manage monitored tenants (secrets stored encrypted)
 `
 
 /** Every command, by name. A missing handler fails to compile rather than at run time. */
@@ -25,6 +30,11 @@ const commands = {
     (await import('./commands/emulator.command.ts')).emulatorCommand(args, io),
   powerbi: async (args, io) =>
     (await import('./commands/powerbi.command.ts')).powerbiCommand(args, io),
+  poll: async (args, io) => (await import('./commands/poll.command.ts')).pollCommand(args, io),
+  migrate: async (args, io) =>
+    (await import('./commands/migrate.command.ts')).migrateCommand(args, io),
+  tenant: async (args, io) =>
+    (await import('./commands/tenant.command.ts')).tenantCommand(args, io),
 } satisfies Record<string, Command>
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {

@@ -3,6 +3,7 @@ import { buildServer } from '../../http/server.ts'
 import { UserError } from '../../shared/errors.ts'
 import type { CliIo } from '../io.ts'
 import { untilSignal } from '../../app/lifecycle.ts'
+import { startBackgroundMonitor } from '../../monitor/background.ts'
 
 /** Starts the web app on VIGIL_PORT (default 3000) and prints its URL. */
 export async function serveCommand(_args: readonly string[], io: CliIo): Promise<number> {
@@ -21,6 +22,7 @@ export async function serveCommand(_args: readonly string[], io: CliIo): Promise
   io.stdout(
     `Vigil is running at ${address.replace('127.0.0.1', 'localhost')}/  (error reference: ${kb.entries.length} entries)\n`,
   )
-  await untilSignal(app)
+  const monitor = await startBackgroundMonitor(process.env, io.stdout)
+  await untilSignal({ close: async () => Promise.all([app.close(), monitor?.close()]) })
   return 0
 }
