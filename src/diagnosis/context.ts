@@ -42,7 +42,7 @@ const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-
  * Each field's patterns, tried in order; group 1 is the value; all bounded, so linear-time. The third
  * item is a lower-case literal the text must contain for the pattern to have a chance.
  */
-const TEXT_RULES: readonly [Field, RegExp, string | null][] = [
+const TEXT_RULES: readonly [Field, RegExp, string | readonly string[] | null][] = [
   ['activityId', new RegExp(`Activity ?ID[":\\s=]{0,4}(${GUID})`, 'i'), 'activity'],
   ['requestId', new RegExp(`Request ?ID[":\\s=]{0,4}(${GUID})`, 'i'), 'request'],
   ['correlationId', new RegExp(`Correlation ?ID[":\\s=]{0,4}(${GUID})`, 'i'), 'correlation'],
@@ -89,14 +89,38 @@ const TEXT_RULES: readonly [Field, RegExp, string | null][] = [
   [
     'dataSourceKind',
     /\b(Microsoft SQL|SQL Server|Web\.Contents|OData|SharePoint|ODBC|OLE DB|Excel|Snowflake|Databricks|Salesforce|Dataverse|Common Data Service|Analysis Services|Kusto|Azure Data Explorer|Azure Blob|Oracle|MySQL|PostgreSQL|Teradata|SAP HANA|File\.Contents)\b/i,
-    null,
+    [
+      'sql',
+      'web.contents',
+      'odata',
+      'sharepoint',
+      'odbc',
+      'ole db',
+      'excel',
+      'snowflake',
+      'databricks',
+      'salesforce',
+      'dataverse',
+      'common data service',
+      'analysis services',
+      'kusto',
+      'azure data explorer',
+      'azure blob',
+      'oracle',
+      'teradata',
+      'sap hana',
+      'file.contents',
+    ],
   ],
 ]
 
 /** The literals that gate the rules above, for the text scanner to look for. */
 export const CONTEXT_FLAGS: readonly string[] = TEXT_RULES.flatMap(([, , hint]) =>
-  hint === null ? [] : [hint],
+  hint === null ? [] : typeof hint === 'string' ? [hint] : [...hint],
 )
+
+const hinted = (hint: string | readonly string[] | null, flags: ReadonlySet<string>): boolean =>
+  hint === null || (typeof hint === 'string' ? flags.has(hint) : hint.some((h) => flags.has(h)))
 
 /** `pbi.error` detail names and JSON keys that carry a context value directly. */
 const DETAIL_FIELDS: Record<string, Field> = {
@@ -181,7 +205,7 @@ export function extractContext(
   const window = haystack.length > CONTEXT_WINDOW ? haystack.slice(0, CONTEXT_WINDOW) : haystack
   // A rule whose literal is absent cannot match; the scanner found the literals in its one pass.
   for (const [field, re, hint] of TEXT_RULES) {
-    if (ctx[field] !== undefined || (hint !== null && !flags.has(hint))) continue
+    if (ctx[field] !== undefined || !hinted(hint, flags)) continue
     const m = re.exec(window)
     if (m?.[1]) set(field, m[1])
   }

@@ -71,7 +71,7 @@ const PLACEHOLDER_FALLBACK: Record<string, string> = {
 /** Fills `{server}`-style placeholders in fix steps from the context, or a neutral phrase. */
 export function personalise(steps: readonly string[], ctx: DiagnosisContext): string[] {
   return steps.map((s) =>
-    s.replace(/\{(\w{2,20})\}/g, (whole, key: string) => {
+    !s.includes('{') ? s : s.replace(/\{(\w{2,20})\}/g, (whole, key: string) => {
       const value = (ctx as unknown as Record<string, unknown>)[key]
       if (typeof value === 'string' && value.length > 0) return value
       return PLACEHOLDER_FALLBACK[key] ?? whole
@@ -104,19 +104,22 @@ export class Diagnoser {
     const known = scan.codes
     const allCodes = known.map((k) => k.code)
     const allKeys = new Set(allCodes.map((c) => c.toLowerCase()))
-    const addCode = (c: string) => {
-      if (allCodes.length < 50 && !allKeys.has(c.toLowerCase())) {
-        allKeys.add(c.toLowerCase())
+    // Codes the service states as such: JSON `code`/`errorCode` values and "Error Code: X" text,
+    // then anything shaped like a code, for the context (known codes came first, outer to inner).
+    const stated: string[] = []
+    for (const leaf of unwrapped.leaves) {
+      if (leaf.key !== null && CODE_KEYS.has(leaf.key) && CODE_VALUE.test(leaf.value)) stated.push(leaf.value)
+    }
+    for (const m of haystack.matchAll(STATED_CODE)) if (m[1]) stated.push(m[1])
+    for (const m of haystack.matchAll(CODE_LIKE)) stated.push(m[0])
+    for (const c of stated) {
+      if (allCodes.length >= 50) break
+      const key = c.toLowerCase()
+      if (!allKeys.has(key)) {
+        allKeys.add(key)
         allCodes.push(c)
       }
     }
-    // Codes the service states as such: JSON `code`/`errorCode` values and "Error Code: X" text.
-    for (const leaf of unwrapped.leaves) {
-      if (leaf.key !== null && CODE_KEYS.has(leaf.key) && CODE_VALUE.test(leaf.value))
-        addCode(leaf.value)
-    }
-    for (const m of haystack.matchAll(STATED_CODE)) if (m[1]) addCode(m[1])
-    for (const m of haystack.matchAll(CODE_LIKE)) addCode(m[0])
     const ctx = extractContext(haystack, unwrapped, allCodes, scan.flags)
     const hits = scan.patterns
 

@@ -44,6 +44,14 @@ const ANCHOR_LENGTH = 16
 const isWordChar = (c: number) =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
 
+/** Whether text[start, end) stands as a word (a `prefix` word may run on). */
+function wholeWord(text: string, start: number, end: number, prefix: boolean): boolean {
+  return (
+    !(start > 0 && isWordChar(text.charCodeAt(start - 1))) &&
+    (prefix || !(end < text.length && isWordChar(text.charCodeAt(end))))
+  )
+}
+
 /**
  * Reads the text once (an Aho–Corasick DFA) and collects everything literal the diagnosis needs:
  * known error codes as whole tokens, the anchors of message patterns, category hint words and the
@@ -101,9 +109,6 @@ export class TextScanner {
     const seen = new Set<string>()
     const hints = new Set<Category>()
     const flags = new Set<string>()
-    const wholeWord = (start: number, end: number, prefix: boolean) =>
-      !(start > 0 && isWordChar(text.charCodeAt(start - 1))) &&
-      (prefix || !(end < text.length && isWordChar(text.charCodeAt(end))))
     this.automaton.scan(text, (w, start) => {
       const word = this.words[w]
       if (word === undefined) return
@@ -117,14 +122,14 @@ export class TextScanner {
         case 'hint':
           if (
             !hints.has(word.category) &&
-            wholeWord(start, start + this.automaton.wordLength(w), word.prefix)
+            wholeWord(text, start, start + this.automaton.wordLength(w), word.prefix)
           ) {
             hints.add(word.category)
           }
           return
         case 'code': {
           const end = start + this.automaton.wordLength(w)
-          if (!wholeWord(start, end, false)) return
+          if (!wholeWord(text, start, end, false)) return
           const code = text.slice(start, end)
           const key = code.toLowerCase()
           if (seen.has(key)) return

@@ -15,7 +15,7 @@ export interface Leaf {
   readonly key: string | null
   readonly value: string
   /** `pbi.error` detail name (e.g. DM_ErrorDetailNameCode_UnderlyingErrorMessage, Server). */
-  readonly detail?: string
+  readonly detail: string | undefined
 }
 
 export interface Unwrapped {
@@ -97,65 +97,74 @@ const looksLikeJson = (s: string) => {
 }
 
 export function unwrap(input: string): Unwrapped {
-  const leaves: Leaf[] = []
-  const numbers: { key: string; value: number }[] = []
-  let nodes = 0
-  let json = false
-  const seen = new Set<string>()
+  // Most error texts hold no JSON at all; without a bracket there is nothing to unwrap.
+  if (input.indexOf('{') === -1 && input.indexOf('[') === -1) {
+    return { leaves: [], numbers: [], json: false, whole: false }
+  }
+  const u = new Unwrapper()
+  const whole = u.scanText(input, 0)
+  // JSON that was escaped into free text (`{\"error\":…}`) or quoted for CSV (`{""error"":…}`).
+  // Only when the text held no JSON as it stands: a JSON body's own escaped strings were already
+  // unwrapped by the walk, and scanning a variant would read the whole text again.
+  if (!whole && u.leaves.length === 0) {
+    let variant = input
+    for (let level = 1; level <= 3 && variant.includes('\\"'); level++) {
+      variant = variant.replace(/\\(["\\])/g, '$1')
+      u.scanText(variant, level)
+    }
+    if (CSV_QUOTED.test(input)) u.scanText(input.replace(/""/g, '"'), 1)
+  }
+  return { leaves: u.leaves, numbers: u.numbers, json: u.json, whole }
+}
 
-  const walk = (value: unknown, key: string | null, depth: number, detail?: string): void => {
-    if (++nodes > MAX_NODES || depth > MAX_DEPTH) return
+/** The state of one unwrap: methods rather than per-call closures, as this runs on every diagnosis. */
+class Unwrapper {
+  readonly leaves: Leaf[] = []
+  readonly numbers: { key: string; value: number }[] = []
+  json = false
+  private nodes = 0
+  private readonly seen = new Set<string>()
+
+  walk(value: unknown, key: string | null, depth: number, detail?: string): void {
+    if (++this.nodes > MAX_NODES || depth > MAX_DEPTH) return
     if (typeof value === 'string') {
-      if (looksLikeJson(value) && scanText(value, depth + 1)) return
-      leaves.push(detail === undefined ? { key, value } : { key, value, detail })
+      if (looksLikeJson(value) && this.scanText(value, depth + 1)) return
+      // One object shape for every leaf keeps the property reads downstream monomorphic.
+      this.leaves.push({ key, value, detail })
     } else if (typeof value === 'number') {
-      if (key !== null) numbers.push({ key, value })
+      if (key !== null) this.numbers.push({ key, value })
     } else if (Array.isArray(value)) {
-      for (const item of value) walk(item, key, depth + 1, detail)
+      for (const item of value) this.walk(item, key, depth + 1, detail)
     } else if (value !== null && typeof value === 'object') {
       const obj = value as Record<string, unknown>
       // pbi.error details: [{ code: "Server", detail: { type: 1, value: "x" } }]
       if (typeof obj.code === 'string' && obj.detail !== null && typeof obj.detail === 'object') {
         const inner = (obj.detail as Record<string, unknown>).value
-        walk(inner, 'detail', depth + 1, obj.code)
+        this.walk(inner, 'detail', depth + 1, obj.code)
         return
       }
-      for (const [k, v] of Object.entries(obj)) walk(v, k, depth + 1, detail)
+      for (const k in obj) this.walk(obj[k], k, depth + 1, detail)
     }
   }
 
   /** Finds JSON in `text`, walks it; returns true when the whole text was one JSON document. */
-  const scanText = (text: string, depth: number): boolean => {
-    if (depth > MAX_DEPTH || seen.has(text)) return false
-    seen.add(text)
+  scanText(text: string, depth: number): boolean {
+    if (depth > MAX_DEPTH || this.seen.has(text)) return false
+    this.seen.add(text)
     const whole = looksLikeJson(text) ? tryParse(text.trim()) : undefined
     if (whole !== undefined && typeof whole === 'object') {
-      json = true
-      walk(whole, null, depth)
+      this.json = true
+      this.walk(whole, null, depth)
       return true
     }
     for (const [from, to] of jsonSpans(text)) {
       if (!plausibleJson(text, from)) continue
       const parsed = tryParse(text.slice(from, to))
       if (parsed !== undefined && typeof parsed === 'object') {
-        json = true
-        walk(parsed, null, depth)
+        this.json = true
+        this.walk(parsed, null, depth)
       }
     }
     return false
   }
-
-  const whole = scanText(input, 0)
-  // JSON that was escaped into free text (`{\"error\":…}`) or quoted for CSV (`{""error"":…}`).
-  // Only when the text held no JSON as it stands: a JSON body's own escaped strings were already
-  // unwrapped by the walk, and scanning a variant would read the whole text again.
-  if (!whole && leaves.length === 0) {
-    let variant = input
-    for (let level = 1; level <= 3 && variant.includes('\\"'); level++) {
-      variant = variant.replace(/\\(["\\])/g, '$1')
-      scanText(variant, level)
-    }
-    if (CSV_QUOTED.test(input)) scanText(input.replace(/""/g, '"'), 1)
-  }
-  return { leaves, numbers, json, whole }
 }

@@ -3,7 +3,7 @@ import { injectFetch } from '../emulator/inject-fetch.ts'
 import { buildEmulator } from '../emulator/server.ts'
 import { type KnowledgeBase, openKb } from '../kb/kb.ts'
 import { createDb, type Store } from '../store/create-db.ts'
-import { testDialects } from '../store/test-dialects.ts'
+import { testDialects } from '../../test/helpers/dialects.ts'
 import { EMULATOR_START, monitorOnEmulator, tempDbPath } from './emulator-fixture.ts'
 
 let kb: KnowledgeBase

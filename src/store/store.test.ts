@@ -13,7 +13,7 @@ import { fromBool, fromTime, num } from './codecs.ts'
 import type { Store } from './create-db.ts'
 import { databaseTarget } from './create-db.ts'
 import { migrateToLatest, migrationStatus } from './migrate.ts'
-import { testDialects } from './test-dialects.ts'
+import { testDialects } from '../../test/helpers/dialects.ts'
 
 const T0 = Date.parse('2025-03-10T12:00:00Z')
 const DAY = 86_400_000

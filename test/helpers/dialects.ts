@@ -8,8 +8,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
-import { requireService } from '../../test/helpers/services.ts'
-import { createDb, type Dialect, type Store } from './create-db.ts'
+import { requireService } from './services.ts'
+import { createDb, type Dialect, type Store } from '../../src/store/create-db.ts'
 
 export interface TestDialect {
   readonly name: Dialect
