@@ -50,7 +50,7 @@ function mainThreadCpu(): number {
 function run(label: string, set: readonly string[]): void {
   // Warm up for two seconds so the JIT has compiled the hot paths before anything is timed.
   const warm = performance.now() + 2000
-  for (let i = 0; performance.now() < warm; i++) d.diagnose(set[i % set.length] as string)
+  for (let i = 0; performance.now() < warm; i++) d.diagnose(set[i % set.length])
   const lat: number[] = []
   const wallRates: number[] = []
   const cpuRates: number[] = []

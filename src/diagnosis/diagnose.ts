@@ -71,11 +71,13 @@ const PLACEHOLDER_FALLBACK: Record<string, string> = {
 /** Fills `{server}`-style placeholders in fix steps from the context, or a neutral phrase. */
 export function personalise(steps: readonly string[], ctx: DiagnosisContext): string[] {
   return steps.map((s) =>
-    !s.includes('{') ? s : s.replace(/\{(\w{2,20})\}/g, (whole, key: string) => {
-      const value = (ctx as unknown as Record<string, unknown>)[key]
-      if (typeof value === 'string' && value.length > 0) return value
-      return PLACEHOLDER_FALLBACK[key] ?? whole
-    }),
+    !s.includes('{')
+      ? s
+      : s.replace(/\{(\w{2,20})\}/g, (whole, key: string) => {
+          const value = (ctx as unknown as Record<string, unknown>)[key]
+          if (typeof value === 'string' && value.length > 0) return value
+          return PLACEHOLDER_FALLBACK[key] ?? whole
+        }),
   )
 }
 
@@ -108,7 +110,8 @@ export class Diagnoser {
     // then anything shaped like a code, for the context (known codes came first, outer to inner).
     const stated: string[] = []
     for (const leaf of unwrapped.leaves) {
-      if (leaf.key !== null && CODE_KEYS.has(leaf.key) && CODE_VALUE.test(leaf.value)) stated.push(leaf.value)
+      if (leaf.key !== null && CODE_KEYS.has(leaf.key) && CODE_VALUE.test(leaf.value))
+        stated.push(leaf.value)
     }
     for (const m of haystack.matchAll(STATED_CODE)) if (m[1]) stated.push(m[1])
     for (const m of haystack.matchAll(CODE_LIKE)) stated.push(m[0])

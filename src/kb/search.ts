@@ -29,6 +29,7 @@ const FIELDS: readonly [keyof Pick<Entry, 'title' | 'codes' | 'summary' | 'cause
 
 /** The entries containing one term, as parallel arrays (the scoring loop reads them in order). */
 const K1 = 1.2
+const MAX_QUERY_TERMS = 64
 const B = 0.75
 
 interface Postings {
@@ -89,7 +90,13 @@ export class SearchIndex {
   }
 
   search(query: string, limit = 20): SearchHit[] {
-    const terms = new Set(tokenize(query).filter((t) => !STOP.has(t)))
+    const terms = new Set<string>()
+    // The first distinct words of a long text carry its message; the rest (stack traces, IDs)
+    // would only cost time.
+    for (const t of tokenize(query)) {
+      if (!STOP.has(t)) terms.add(t)
+      if (terms.size >= MAX_QUERY_TERMS) break
+    }
     if (terms.size === 0) return []
     const n = this.entries.length
     const scores = new Float64Array(n)
