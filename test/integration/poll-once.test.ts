@@ -3,9 +3,9 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ROOT } from '../helpers/cli.ts'
+import { startEmulatorProcess, VIGIL_BIN } from '../helpers/emulator-process.ts'
 
-const bin = path.join(ROOT, 'bin/vigil.js')
+const bin = VIGIL_BIN
 
 function run(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
@@ -29,29 +29,15 @@ describe('npx vigil poll --once --json against npx vigil emulator (subprocesses)
   })
 
   it('stores the refresh history once, reports failures and incidents, and dedupes on the next cycle', async () => {
-    emulator = spawn(process.execPath, [bin, 'emulator', '--port', '0', '--seed', '3', '--quiet'], {
-      cwd: ROOT,
-    })
-    const banner = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      emulator?.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString('utf8')
-        if (out.includes('Press Ctrl+C')) resolve(out)
-      })
-      emulator?.once('exit', (code) => {
-        reject(new Error(`emulator exited with ${String(code)}: ${out}`))
-      })
-    })
+    const started = await startEmulatorProcess(3)
+    emulator = started.process
     const work = await mkdtemp(path.join(tmpdir(), 'vigil-poll-'))
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      ...started.env,
       VIGIL_DATABASE_URL: `sqlite:${path.join(work, 'vigil.db')}`,
     }
     delete env.VIGIL_SECRET_KEY
-    for (const line of banner.split('\n')) {
-      const m = /^\s+(VIGIL_POWERBI_\w+)=(\S+)$/.exec(line)
-      if (m?.[1] && m[2]) env[m[1]] = m[2]
-    }
 
     const first = await run(['poll', '--once', '--json'], env, work)
     expect(first.stderr).not.toContain('emulator-secret')

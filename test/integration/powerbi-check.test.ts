@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { startEmulatorProcess } from '../helpers/emulator-process.ts'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -142,26 +143,9 @@ describe('npx vigil emulator + npx vigil powerbi check (subprocesses)', () => {
   })
 
   it('start, print how to sign in, and check cleanly against each other', async () => {
-    emulator = spawn(
-      process.execPath,
-      [path.join(ROOT, 'bin/vigil.js'), 'emulator', '--port', '0', '--seed', '1', '--quiet'],
-      { cwd: ROOT },
-    )
-    const banner = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      emulator?.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString('utf8')
-        if (out.includes('Press Ctrl+C')) resolve(out)
-      })
-      emulator?.once('exit', (code) => {
-        reject(new Error(`emulator exited with ${String(code)}: ${out}`))
-      })
-    })
-    const env: NodeJS.ProcessEnv = { ...process.env }
-    for (const line of banner.split('\n')) {
-      const m = /^\s+(VIGIL_POWERBI_\w+)=(\S+)$/.exec(line)
-      if (m?.[1] && m[2]) env[m[1]] = m[2]
-    }
+    const started = await startEmulatorProcess(1)
+    emulator = started.process
+    const env: NodeJS.ProcessEnv = { ...process.env, ...started.env }
     expect(
       Object.keys(env)
         .filter((k) => k.startsWith('VIGIL_POWERBI_'))

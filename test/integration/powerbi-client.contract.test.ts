@@ -12,9 +12,9 @@ import {
   type PowerBiClientOptions,
 } from '../../src/sources/powerbi/client.ts'
 import { ManualClock } from '../../src/sources/powerbi/clock.ts'
-import { isPowerBiError, type PowerBiError } from '../../src/sources/powerbi/errors.ts'
 import { isRunning, parseServiceException } from '../../src/sources/powerbi/schemas.ts'
 import { endpointFamily } from '../../src/sources/powerbi/throttle.ts'
+import { failure } from '../helpers/powerbi-errors.ts'
 
 const START = Date.parse('2025-03-10T12:00:00Z')
 const BASE = 'http://127.0.0.1:8400'
@@ -70,16 +70,6 @@ function makeClient(extra: Partial<PowerBiClientOptions> = {}) {
     clock,
   })
   return { client, clock }
-}
-
-async function failure(promise: Promise<unknown>): Promise<PowerBiError> {
-  try {
-    await promise
-  } catch (err) {
-    if (isPowerBiError(err)) return err
-    throw err
-  }
-  throw new Error('expected a PowerBiError')
 }
 
 async function firstWorkspaceWith(client: PowerBiClient, predicate: (premium: boolean) => boolean) {

@@ -9,7 +9,7 @@ import {
   type TokenProviderOptions,
 } from './auth.ts'
 import { ManualClock } from './clock.ts'
-import { isPowerBiError, type PowerBiError } from './errors.ts'
+import { failure } from '../../../test/helpers/powerbi-errors.ts'
 
 const HOST = 'http://127.0.0.1:8400'
 let app: Emulator
@@ -70,16 +70,6 @@ function provider(extra: Partial<TokenProviderOptions> = {}) {
     ...extra,
   })
   return { tokens, state, clock }
-}
-
-async function failure(promise: Promise<unknown>): Promise<PowerBiError> {
-  try {
-    await promise
-  } catch (err) {
-    if (isPowerBiError(err)) return err
-    throw err
-  }
-  throw new Error('expected a PowerBiError')
 }
 
 describe('MSAL configuration', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { TokenProvider } from './auth.ts'
 import { createPowerBiClient, type PowerBiClientOptions } from './client.ts'
 import { ManualClock } from './clock.ts'
-import { isPowerBiError, type PowerBiError } from './errors.ts'
+import { failure } from '../../../test/helpers/powerbi-errors.ts'
 
 const API = 'https://api.powerbi.com/v1.0/myorg'
 const SECRET = 'super-secret-value'
@@ -70,16 +70,6 @@ function setup(queue: Scripted[], extra: Partial<PowerBiClientOptions> = {}) {
     ...extra,
   })
   return { client, log, clock, calls }
-}
-
-async function failure(promise: Promise<unknown>): Promise<PowerBiError> {
-  try {
-    await promise
-  } catch (err) {
-    if (isPowerBiError(err)) return err
-    throw err
-  }
-  throw new Error('expected a PowerBiError')
 }
 
 const groups = { '@odata.context': 'x', value: [{ id: 'g1', name: 'Finance' }] }
