@@ -18,6 +18,7 @@ Commands:
   migrate [--status]    apply database migrations (VIGIL_DATABASE_URL)
   tenant list|add|remove
                         manage monitored tenants (secrets stored encrypted)
+  incident list|show|ack|snooze   list, inspect, acknowledge or snooze incidents
 `
 
 /** Every command, by name. A missing handler fails to compile rather than at run time. */
@@ -35,6 +36,8 @@ const commands = {
     (await import('./commands/migrate.command.ts')).migrateCommand(args, io),
   tenant: async (args, io) =>
     (await import('./commands/tenant.command.ts')).tenantCommand(args, io),
+  incident: async (args, io) =>
+    (await import('./commands/incident.command.ts')).incidentCommand(args, io),
 } satisfies Record<string, Command>
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {

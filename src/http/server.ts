@@ -3,12 +3,16 @@ import path from 'node:path'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { KnowledgeBase } from '../kb/kb.ts'
+import type { Monitor } from '../monitor/monitor.service.ts'
 import { AppError } from '../shared/errors.ts'
 import { diagnoseRoutes } from './routes/diagnose.routes.ts'
 import { errorsRoutes } from './routes/errors.routes.ts'
+import { monitorRoutes } from './routes/monitor.routes.ts'
 
 export interface ServerDeps {
   readonly kb: KnowledgeBase
+  /** When given, the incidents and tenants API (/api/v1/incidents, /api/v1/tenants) is served. */
+  readonly monitor?: Monitor | undefined
   readonly logger?: FastifyServerOptions['logger']
 }
 
@@ -21,7 +25,10 @@ const ASSET_TYPES: Record<string, string> = {
 interface ValidationIssue {
   readonly instancePath?: string
   readonly message?: string
-  readonly params?: { readonly allowedValues?: readonly unknown[] }
+  readonly params?: {
+    readonly allowedValues?: readonly unknown[]
+    readonly additionalProperty?: string
+  }
 }
 
 /** Names the field and, for enums, the values it accepts — so the caller knows the fix. */
@@ -32,7 +39,8 @@ function describeValidation(
   const parts = issues.map((i) => {
     const field = (i.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.') || 'body'
     const allowed = i.params?.allowedValues?.filter((v) => v !== '')
-    return `${field} ${i.message ?? 'is invalid'}${allowed ? `: ${allowed.join(', ')}` : ''}`
+    const extra = i.params?.additionalProperty
+    return `${field} ${i.message ?? 'is invalid'}${allowed ? `: ${allowed.join(', ')}` : ''}${extra ? `: ${extra}` : ''}`
   })
   return parts.length > 0 ? parts.join('; ') : fallback
 }
@@ -134,5 +142,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   )
   errorsRoutes(app, deps.kb)
   diagnoseRoutes(app, deps.kb)
+  if (deps.monitor) monitorRoutes(app, deps.monitor)
   return app
 }

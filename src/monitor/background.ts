@@ -6,11 +6,14 @@
 import type { Closable } from '../app/lifecycle.ts'
 import { openMonitor } from './open-monitor.ts'
 
+/** `opened`: a monitor the caller already opened (and closes itself); else one is opened here. */
 export async function startBackgroundMonitor(
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
+  opened?: Awaited<ReturnType<typeof openMonitor>>,
 ): Promise<Closable | undefined> {
-  const { monitor, close } = await openMonitor(env)
+  const { monitor, close: closeStore } = opened ?? (await openMonitor(env))
+  const close = opened ? async () => undefined : closeStore
   if ((await monitor.tenants()).length === 0) {
     await close()
     log(

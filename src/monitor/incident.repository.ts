@@ -35,6 +35,23 @@ export const allIncidents = (db: Db, tenantKey?: string): Promise<IncidentRow[]>
   return q.orderBy('id').execute()
 }
 
+export interface IncidentFilter {
+  readonly state?: IncidentState | undefined
+  readonly condition?: string | undefined
+  readonly limit?: number | undefined
+}
+
+/** Incidents newest first, optionally by state and condition. */
+export const listIncidents = (db: Db, filter: IncidentFilter = {}): Promise<IncidentRow[]> => {
+  let q = db.selectFrom('incidents').selectAll()
+  if (filter.state !== undefined) q = q.where('state', '=', filter.state)
+  if (filter.condition !== undefined) q = q.where('condition', '=', filter.condition)
+  return q
+    .orderBy('id', 'desc')
+    .limit(filter.limit ?? 100)
+    .execute()
+}
+
 export const timeline = (db: Db, incidentId: number): Promise<IncidentEventRow[]> =>
   db
     .selectFrom('incident_events')

@@ -16,6 +16,7 @@ import type { Condition, Signal } from './detectors/detector.ts'
 import {
   addEvent,
   incidentById,
+  type IncidentEventRow,
   type IncidentRow,
   insertIncident,
   openIncidentsOf,
@@ -163,4 +164,42 @@ export async function snooze(db: Db, id: number, until: number, now: number): Pr
   await addEvent(db, id, now, 'snoozed', `Snoozed until ${new Date(until).toISOString()}`, {
     until,
   })
+}
+
+export const INCIDENT_STATES = ['open', 'acknowledged', 'snoozed', 'resolved'] as const
+
+const iso = (t: Parameters<typeof fromTime>[0]): string | null => {
+  const ms = fromTime(t)
+  return ms === null ? null : new Date(ms).toISOString()
+}
+
+/** An incident as the API and `vigil incident --json` show it (timestamps ISO 8601). */
+export function incidentJson(row: IncidentRow) {
+  return {
+    id: Number(row.id),
+    tenantKey: row.tenant_key,
+    subjectKind: row.subject_kind,
+    subjectId: row.subject_id,
+    condition: row.condition,
+    state: row.state,
+    severity: row.severity,
+    title: row.title,
+    occurrences: row.occurrences,
+    openedAt: iso(row.opened_at),
+    updatedAt: iso(row.updated_at),
+    resolvedAt: iso(row.resolved_at),
+    snoozedUntil: iso(row.snoozed_until),
+    diagnosisSlug: row.diagnosis_slug,
+    diagnosisCategory: row.diagnosis_category,
+    details: fromJson<unknown>(row.details_json, null),
+  }
+}
+
+export function incidentEventJson(row: IncidentEventRow) {
+  return {
+    at: iso(row.at),
+    kind: row.kind,
+    message: row.message,
+    data: fromJson<unknown>(row.data_json, null),
+  }
 }

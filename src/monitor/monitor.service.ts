@@ -13,12 +13,19 @@ import { isPowerBiError } from '../sources/powerbi/errors.ts'
 import { toTime } from '../store/codecs.ts'
 import type { Store } from '../store/create-db.ts'
 import { migrateToLatest } from '../store/migrate.ts'
-import { listTenants, syncTenants, type Tenant } from '../tenants/tenant.service.ts'
+import { deleteTenantRow } from '../tenants/tenant.repository.ts'
+import {
+  listTenants,
+  saveTenant,
+  syncTenants,
+  type Tenant,
+  type TenantInput,
+} from '../tenants/tenant.service.ts'
 import type { CoverageGap, CoverageReport } from './coverage.ts'
 import { detectors } from './detectors/detectors.ts'
 import type { Condition } from './detectors/detector.ts'
 import { openIncidents } from './incident.repository.ts'
-import { reconcile } from './incidents.ts'
+import { acknowledge, reconcile, snooze } from './incidents.ts'
 import { kbFingerprint } from './normalise.ts'
 import { pollState, savePollState } from './poll-state.repository.ts'
 import { type FailureSeen, pollTenant } from './poller.ts'
@@ -102,6 +109,32 @@ export class Monitor {
 
   tenants(): Promise<Tenant[]> {
     return listTenants(this.store.db, this.key)
+  }
+
+  /** Adds or replaces a tenant (secret encrypted under the monitor's key); the next cycle uses it. */
+  async saveTenant(input: TenantInput, origin: 'cli' | 'api'): Promise<void> {
+    await saveTenant(this.store.db, input, origin, this.key, this.now())
+    this.clients.delete(input.key)
+  }
+
+  /** Removes a tenant; false when no tenant has that key. */
+  async removeTenant(key: string): Promise<boolean> {
+    this.clients.delete(key)
+    return deleteTenantRow(this.store.db, key)
+  }
+
+  /** Acknowledges an incident at the monitor's time (ERR_INCIDENT_NOT_FOUND when absent). */
+  acknowledge(id: number, by = 'user'): Promise<void> {
+    const now = this.now()
+    return this.store.db.transaction().execute((trx) => acknowledge(trx, id, now, by))
+  }
+
+  /** Snoozes an incident for `minutes` from the monitor's time; it reopens if the condition still holds then. */
+  snooze(id: number, minutes: number): Promise<void> {
+    const now = this.now()
+    return this.store.db
+      .transaction()
+      .execute((trx) => snooze(trx, id, now + minutes * 60_000, now))
   }
 
   private clientFor(t: Tenant): { client: PowerBiClient; calls: { n: number } } {

@@ -1,9 +1,9 @@
-import { openKb } from '../../kb/kb.ts'
 import { buildServer } from '../../http/server.ts'
 import { UserError } from '../../shared/errors.ts'
 import type { CliIo } from '../io.ts'
 import { untilSignal } from '../../app/lifecycle.ts'
 import { startBackgroundMonitor } from '../../monitor/background.ts'
+import { openMonitor } from '../../monitor/open-monitor.ts'
 
 /** Starts the web app on VIGIL_PORT (default 3000) and prints its URL. */
 export async function serveCommand(_args: readonly string[], io: CliIo): Promise<number> {
@@ -16,13 +16,23 @@ export async function serveCommand(_args: readonly string[], io: CliIo): Promise
     })
   }
   const host = process.env.VIGIL_HOST ?? '127.0.0.1'
-  const kb = await openKb()
-  const app = await buildServer({ kb, logger: { level: process.env.VIGIL_LOG_LEVEL ?? 'warn' } })
-  const address = await app.listen({ port, host })
-  io.stdout(
-    `Vigil is running at ${address.replace('127.0.0.1', 'localhost')}/  (error reference: ${kb.entries.length} entries)\n`,
-  )
-  const monitor = await startBackgroundMonitor(process.env, io.stdout)
-  await untilSignal({ close: async () => Promise.all([app.close(), monitor?.close()]) })
+  // One store and monitor for both the incidents/tenants API and the background poller.
+  const opened = await openMonitor(process.env)
+  const kb = opened.monitor.kb
+  try {
+    const app = await buildServer({
+      kb,
+      monitor: opened.monitor,
+      logger: { level: process.env.VIGIL_LOG_LEVEL ?? 'warn' },
+    })
+    const address = await app.listen({ port, host })
+    io.stdout(
+      `Vigil is running at ${address.replace('127.0.0.1', 'localhost')}/  (error reference: ${kb.entries.length} entries)\n`,
+    )
+    const monitor = await startBackgroundMonitor(process.env, io.stdout, opened)
+    await untilSignal({ close: async () => Promise.all([app.close(), monitor?.close()]) })
+  } finally {
+    await opened.close()
+  }
   return 0
 }

@@ -83,7 +83,7 @@ const notFound = (slug: string) => ({
   },
 })
 
-const errorBody = {
+export const errorBody = {
   type: 'object',
   properties: {
     error: {
