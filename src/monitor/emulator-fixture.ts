@@ -14,6 +14,7 @@ import type { KnowledgeBase } from '../kb/kb.ts'
 import { UnexpectedError } from '../shared/errors.ts'
 import type { Clock } from '../sources/powerbi/clock.ts'
 import { createDb, type Store } from '../store/create-db.ts'
+import { allIncidents } from './incident.repository.ts'
 import { Monitor } from './monitor.service.ts'
 
 export const EMULATOR_START = Date.parse('2025-03-10T12:00:00Z')
@@ -119,4 +120,35 @@ export async function monitorOnEmulator(options: FixtureOptions): Promise<Fixtur
       return res.body ? (JSON.parse(res.body) as unknown) : undefined
     },
   }
+}
+
+/** A workspace of the default emulator scenario on shared capacity (seed-independent id prefix). */
+const CLOUD_SHARED = '94ec3ce0'
+
+/**
+ * A monitor on the emulator with one real `refresh_failed` incident: a model of a shared-capacity
+ * workspace fails once with a processing error and the monitor polls it. For API and CLI tests.
+ */
+export async function monitorWithFailedRefresh(
+  options: FixtureOptions,
+): Promise<{ fixture: Fixture; incidentId: number }> {
+  const f = await monitorOnEmulator(options)
+  const model = [...f.app.emulator.scenario.datasets.keys()].find((k) => k.startsWith(CLOUD_SHARED))
+  await f.monitor.cycle()
+  await f.control('POST', `/_emulator/datasets/${String(model)}/fail`, {
+    code: 'ModelRefresh_ShortMessage_ProcessingError',
+    count: 1,
+  })
+  await f.control('POST', `/_emulator/datasets/${String(model)}/refresh`)
+  f.advance(65)
+  await f.monitor.cycle()
+  const failed = (await allIncidents(f.store.db)).find(
+    (i) => i.condition === 'refresh_failed' && i.subject_id === model,
+  )
+  if (!failed) {
+    throw new UnexpectedError('ERR_INTERNAL', {
+      reason: 'the emulator did not produce a refresh_failed incident',
+    })
+  }
+  return { fixture: f, incidentId: Number(failed.id) }
 }

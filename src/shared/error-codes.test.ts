@@ -18,7 +18,7 @@ describe('error code catalogue', () => {
   })
 
   it('documents no code that no longer exists', () => {
-    expect([...documented.keys()].filter((c) => !(c in codes))).toEqual([])
+    expect([...documented.keys()].filter((c) => c === undefined || !(c in codes))).toEqual([])
   })
 
   it('keeps variables out of messages', () => {

@@ -2,31 +2,19 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../../../test/helpers/cli.ts'
 import { openKb } from '../../kb/kb.ts'
-import { type Fixture, monitorOnEmulator, tempDbPath } from '../../monitor/emulator-fixture.ts'
-import { allIncidents, incidentById } from '../../monitor/incident.repository.ts'
-
-const CLOUD_SHARED = '94ec3ce0'
+import {
+  type Fixture,
+  monitorWithFailedRefresh,
+  tempDbPath,
+} from '../../monitor/emulator-fixture.ts'
+import { incidentById } from '../../monitor/incident.repository.ts'
 
 let f: Fixture
 let id: number
 
 beforeAll(async () => {
   const dbPath = tempDbPath()
-  f = await monitorOnEmulator({ kb: await openKb(), dbPath })
-  const model = [...f.app.emulator.scenario.datasets.keys()].find((k) => k.startsWith(CLOUD_SHARED))
-  await f.monitor.cycle()
-  await f.control('POST', `/_emulator/datasets/${String(model)}/fail`, {
-    code: 'ModelRefresh_ShortMessage_ProcessingError',
-    count: 1,
-  })
-  await f.control('POST', `/_emulator/datasets/${String(model)}/refresh`)
-  f.advance(65)
-  await f.monitor.cycle()
-  const failed = (await allIncidents(f.store.db)).find(
-    (i) => i.condition === 'refresh_failed' && i.subject_id === model,
-  )
-  if (!failed) throw new Error('the emulator did not produce a refresh_failed incident')
-  id = Number(failed.id)
+  ;({ fixture: f, incidentId: id } = await monitorWithFailedRefresh({ kb: await openKb(), dbPath }))
   vi.stubEnv('VIGIL_DATABASE_URL', `sqlite:${dbPath}`)
 })
 afterAll(async () => {

@@ -5,12 +5,14 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openKb } from '../../kb/kb.ts'
-import { type Fixture, monitorOnEmulator, tempDbPath } from '../../monitor/emulator-fixture.ts'
-import { allIncidents } from '../../monitor/incident.repository.ts'
+import {
+  type Fixture,
+  monitorWithFailedRefresh,
+  tempDbPath,
+} from '../../monitor/emulator-fixture.ts'
 import { listTenantRows } from '../../tenants/tenant.repository.ts'
 import { buildServer } from '../server.ts'
 
-const CLOUD_SHARED = '94ec3ce0'
 const SECRET = 'plain-secret-Zq81-never-echo'
 
 let f: Fixture
@@ -26,21 +28,10 @@ interface IncidentBody {
 }
 
 beforeAll(async () => {
-  f = await monitorOnEmulator({ kb: await openKb(), dbPath: tempDbPath() })
-  const model = [...f.app.emulator.scenario.datasets.keys()].find((k) => k.startsWith(CLOUD_SHARED))
-  await f.monitor.cycle()
-  await f.control('POST', `/_emulator/datasets/${String(model)}/fail`, {
-    code: 'ModelRefresh_ShortMessage_ProcessingError',
-    count: 1,
-  })
-  await f.control('POST', `/_emulator/datasets/${String(model)}/refresh`)
-  f.advance(65)
-  await f.monitor.cycle()
-  const failed = (await allIncidents(f.store.db)).find(
-    (i) => i.condition === 'refresh_failed' && i.subject_id === model,
-  )
-  if (!failed) throw new Error('the emulator did not produce a refresh_failed incident')
-  failedId = Number(failed.id)
+  ;({ fixture: f, incidentId: failedId } = await monitorWithFailedRefresh({
+    kb: await openKb(),
+    dbPath: tempDbPath(),
+  }))
   app = await buildServer({ kb: f.monitor.kb, monitor: f.monitor })
 })
 afterAll(async () => {
