@@ -98,11 +98,6 @@ export class TextScanner {
     this.automaton = new AhoCorasick(texts)
   }
 
-  /** How many patterns have no anchor and so run on every text (kept small by kb authors). */
-  get unanchored(): number {
-    return this.alwaysRun.length
-  }
-
   scan(text: string): ScanResult {
     const run = new Set<number>(this.alwaysRun)
     const codes: CodeHit[] = []

@@ -4,7 +4,6 @@ import type { EntryFilter, KnowledgeBase } from '../../kb/kb.ts'
 import {
   CATEGORIES,
   CATEGORY_LABELS,
-  type Category,
   PLATFORM_LABELS,
   PLATFORMS,
   SEVERITIES,
@@ -84,8 +83,7 @@ function diagnosisTree(e: Entry, links: Links): SafeHtml {
     if (kind === 'fix')
       return html`<span class="leaf">Do fix step ${ref}: ${personalise([e.fixes[Number(ref) - 1] ?? ''], { codes: [] })[0]}</span>`
     if (kind === 'entry') {
-      const other = ref
-      return html`<span class="leaf">See <a href="${links.entry(other)}">${other}</a></span>`
+      return html`<span class="leaf">See <a href="${links.entry(ref)}">${ref}</a></span>`
     }
     const node = nodes.get(ref)
     return node && depth < 8 ? question(node.id, depth + 1) : html``
@@ -121,6 +119,3 @@ export function entryPage(kb: KnowledgeBase, e: Entry, links: Links): string {
 </article>`
   return layout({ title: e.title, description: e.summary.slice(0, 160), links, body })
 }
-
-export const isCategory = (v: string | undefined): v is Category =>
-  (CATEGORIES as readonly string[]).includes(v ?? '')
