@@ -20,6 +20,13 @@ const GW_FLAT = JSON.stringify({
 })
 
 describe('matching levels', () => {
+  it('a code stated as resultCode is the code, before tokens that only look like codes', () => {
+    const r = d.diagnose(
+      'Static analysis failed in gateway. resultCode:FailedWithSomethingNew Query contains unknown function name: PowerBIRESTAPI.Navigation',
+    )
+    expect(r.context.codes[0]).toBe('FailedWithSomethingNew')
+  })
+
   it('an exact code in a flat serviceExceptionJson, with its IDs', () => {
     const r = d.diagnose(GW_FLAT)
     expect(r.slug).toBe('dm-gwpipeline-gateway-unreachable')

@@ -48,7 +48,8 @@ const CODE_LIKE =
 /** Words that point to a category when nothing in the reference matches (last resort). */
 const CODE_KEYS = new Set(['code', 'errorCode', 'error', 'cdsErrorCode'])
 const CODE_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.]{2,80}$/
-const STATED_CODE = /\bError ?Code["':= ]{1,4}([A-Za-z0-9][A-Za-z0-9_.]{2,80})/gi
+const STATED_CODE =
+  /\b(?:Error ?Code|error_code|resultCode)["':= ]{1,4}([A-Za-z0-9][A-Za-z0-9_.]{2,80})/gi
 
 /** `Expression.Error`-style names are families of errors, not one error's code. */
 const FAMILY = /\.(?:Error|Firewall)$/
