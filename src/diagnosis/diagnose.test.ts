@@ -20,6 +20,19 @@ const GW_FLAT = JSON.stringify({
 })
 
 describe('matching levels', () => {
+  it('of nested wrapper codes the innermost is the closest to the cause', () => {
+    const chain = [
+      'An error has occurred during report processing. (rsProcessingAborted)',
+      "Cannot create a connection to data source 'DataSource1'. (rsErrorOpeningConnection)",
+    ]
+    const bare = d.diagnose(chain.join('\n'))
+    expect(bare.slug).toBe('paginated-rs-error-opening-connection')
+    expect(bare.code).toBe('rsErrorOpeningConnection')
+    const inner = d.diagnose([...chain, "Login failed for user 'report_reader'."].join('\n'))
+    expect(inner.slug).toBe('sql-login-failed-for-user')
+    expect(inner.context.wrapper).toBe('rsErrorOpeningConnection')
+  })
+
   it('a code stated as resultCode is the code, before tokens that only look like codes', () => {
     const r = d.diagnose(
       'Static analysis failed in gateway. resultCode:FailedWithSomethingNew Query contains unknown function name: PowerBIRESTAPI.Navigation',

@@ -136,7 +136,7 @@ export class Diagnoser {
       [...best.entry.codes, ...best.entry.match.codes].map((c) => c.toLowerCase()),
     )
     const own = known.find((k) => entryCodes.has(k.code.toLowerCase()))
-    const wrapper = known.find((k) => k.entry.match.wrapper && k.entry !== best.entry)
+    const wrapper = known.findLast((k) => k.entry.match.wrapper && k.entry !== best.entry)
     if (wrapper && !own) ctx.wrapper = wrapper.code
     return {
       slug: best.entry.slug,
@@ -208,7 +208,8 @@ export class Diagnoser {
           : "The message matches this entry's known wording.",
       })
     }
-    for (const k of known.filter((x) => x.entry.match.wrapper)) {
+    // Of several wrapper codes the innermost (last written) is the closest to the cause.
+    for (const k of known.filter((x) => x.entry.match.wrapper).reverse()) {
       add({
         entry: k.entry,
         matchedBy: 'code',
