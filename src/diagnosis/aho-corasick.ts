@@ -1,7 +1,7 @@
 /**
  * Multi-string search in one pass over the text (Aho–Corasick compiled to a DFA), so checking
  * hundreds of pattern anchors and error codes costs O(text length), not O(length × words).
- * Matching is case-insensitive for ASCII letters; other characters must match exactly.
+ * Matching is case-insensitive (simple one-to-one case mappings); other characters must match exactly.
  */
 export class AhoCorasick {
   /** Character → column of the transition table; 0 is "any character no word contains". */
@@ -25,7 +25,13 @@ export class AhoCorasick {
         if (this.classOf[c] === 0) this.classOf[c] = classes++
       }
     }
-    for (let c = 65; c <= 90; c++) this.classOf[c] = this.classOf[c + 32] ?? 0
+    // Upper-case letters share the class of their lower-case form, beyond ASCII too ("É", "П"), so
+    // anchors of localized messages match whatever the case of the text.
+    for (let c = 0; c < 65536; c++) {
+      if (this.classOf[c] !== 0) continue
+      const lower = String.fromCharCode(c).toLowerCase()
+      if (lower.length === 1) this.classOf[c] = this.classOf[lower.charCodeAt(0)] ?? 0
+    }
     this.classes = classes
 
     // Trie with per-state transition maps, then the DFA table built breadth-first.

@@ -69,6 +69,12 @@ describe('AhoCorasick', () => {
     expect(ac.search('nothing here').size).toBe(1)
   })
 
+  it('ignores case beyond ASCII, for localized messages', () => {
+    const ac = new AhoCorasick(['échec de la connexion', 'подключение'])
+    expect([...ac.search('ÉCHEC DE LA CONNEXION au serveur')]).toEqual([0])
+    expect([...ac.search('Подключение не установлено')]).toEqual([1])
+  })
+
   it('agrees with String.includes on random words and texts', () => {
     const alphabet = 'abc'
     const rand = (n: number) =>
