@@ -1,9 +1,5 @@
-/**
- * Multi-string search in one pass over the text (Aho–Corasick compiled to a DFA), so checking
- * hundreds of pattern anchors and error codes costs O(text length), not O(length × words).
- * Matching is case-insensitive (simple one-to-one case mappings); other characters must match exactly.
- */
-export class AhoCorasick {
+/** One Aho–Corasick automaton compiled to a DFA over the characters its words use. */
+class Dfa {
   /** Character → column of the transition table; 0 is "any character no word contains". */
   private readonly classOf = new Uint16Array(65536)
   private readonly classes: number
@@ -14,7 +10,7 @@ export class AhoCorasick {
   /** 1 where a state ends at least one word: most states end none, so the hot loop skips them. */
   private readonly hasOut: Uint8Array
 
-  /** `words` are matched case-insensitively; `search` reports their indexes. */
+  /** `words` are matched case-insensitively; `scan` reports their indexes. */
   constructor(words: readonly string[]) {
     const lower = words.map((w) => w.toLowerCase())
     this.lengths = lower.map((w) => w.length)
@@ -38,6 +34,8 @@ export class AhoCorasick {
     const trie: Map<number, number>[] = [new Map<number, number>()]
     const out: number[][] = [[]]
     lower.forEach((w, index) => {
+      // An empty word stands for a slot whose word lives in another automaton.
+      if (w.length === 0) return
       let s = 0
       for (let i = 0; i < w.length; i++) {
         const k = this.classOf[w.charCodeAt(i)] ?? 0
@@ -97,6 +95,50 @@ export class AhoCorasick {
         found(w, i + 1 - (lengths[w] as number))
       }
     }
+  }
+}
+
+const NON_ASCII = /[^\u0000-\u007f]/
+
+/**
+ * Multi-string search in one pass over the text (Aho–Corasick compiled to a DFA), so checking
+ * hundreds of pattern anchors and error codes costs O(text length), not O(length × words).
+ * Matching is case-insensitive (simple one-to-one case mappings); other characters must match exactly.
+ *
+ * Words with non-ASCII letters (localized messages) live in a second, small automaton: in one
+ * table their hundred-odd distinct characters would triple its width and push it out of the CPU
+ * cache, and most texts are plain ASCII, where that automaton cannot match and is skipped.
+ */
+export class AhoCorasick {
+  private readonly ascii: Dfa
+  private readonly wide: Dfa | null
+  /** Index in `words` of each word of the wide automaton. */
+  private readonly wideIndex: number[] = []
+  private readonly lengths: number[]
+
+  /** `words` are matched case-insensitively; `search` reports their indexes. */
+  constructor(words: readonly string[]) {
+    this.lengths = words.map((w) => w.length)
+    const wideWords: string[] = []
+    words.forEach((w, i) => {
+      if (!NON_ASCII.test(w)) return
+      wideWords.push(w)
+      this.wideIndex.push(i)
+    })
+    // Empty slots keep the ASCII automaton's word indexes equal to the caller's.
+    this.ascii = new Dfa(words.map((w) => (NON_ASCII.test(w) ? '' : w)))
+    this.wide = wideWords.length > 0 ? new Dfa(wideWords) : null
+  }
+
+  /**
+   * Calls `found(wordIndex, start)` for every occurrence: ASCII words in text order, then words
+   * with non-ASCII letters in text order.
+   */
+  scan(text: string, found: (word: number, start: number) => void): void {
+    this.ascii.scan(text, found)
+    if (this.wide === null || !NON_ASCII.test(text)) return
+    const index = this.wideIndex
+    this.wide.scan(text, (w, start) => found(index[w] as number, start))
   }
 
   wordLength(word: number): number {

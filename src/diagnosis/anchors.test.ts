@@ -69,6 +69,28 @@ describe('AhoCorasick', () => {
     expect(ac.search('nothing here').size).toBe(1)
   })
 
+  it('agrees with String.includes on long words that share prefixes (deep states)', () => {
+    const alphabet = 'abcAB'
+    const rand = (n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join(
+        '',
+      )
+    for (let round = 0; round < 300; round++) {
+      const stem = rand(3)
+      const words = Array.from({ length: 12 }, (_, i) =>
+        i % 2 === 0
+          ? stem + rand(1 + Math.floor(Math.random() * 6))
+          : rand(2 + Math.floor(Math.random() * 7)),
+      )
+      const text = stem + rand(30) + stem + rand(30) + (words[round % 12] ?? '')
+      const lower = text.toLowerCase()
+      const found = new AhoCorasick(words).search(text)
+      words.forEach((w, i) => {
+        expect(found.has(i), `${w} in ${text}`).toBe(lower.includes(w.toLowerCase()))
+      })
+    }
+  })
+
   it('ignores case beyond ASCII, for localized messages', () => {
     const ac = new AhoCorasick(['échec de la connexion', 'подключение'])
     expect([...ac.search('ÉCHEC DE LA CONNEXION au serveur')]).toEqual([0])
