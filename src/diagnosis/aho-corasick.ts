@@ -138,7 +138,9 @@ export class AhoCorasick {
     this.ascii.scan(text, found)
     if (this.wide === null || !NON_ASCII.test(text)) return
     const index = this.wideIndex
-    this.wide.scan(text, (w, start) => found(index[w] as number, start))
+    this.wide.scan(text, (w, start) => {
+      found(index[w] as number, start)
+    })
   }
 
   wordLength(word: number): number {
