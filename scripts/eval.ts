@@ -1,6 +1,7 @@
 // npm run eval: scores the diagnosis engine on every labelled corpus in eval/ and on
 // ../shared/eval/dev.jsonl. Prints accuracy, unknown rate and a confusion table per corpus.
-// --verbose lists every miss.
+// --verbose lists every miss of the tuning corpora; the held-out set (eval/holdout*.jsonl) only
+// ever shows its totals, so nobody tunes on it by accident.
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
@@ -13,7 +14,7 @@ const root = path.resolve(import.meta.dirname, '..')
 const verbose = process.argv.includes('--verbose')
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 
-function report(name: string, s: Scores): void {
+function report(name: string, s: Scores, listMisses = verbose): void {
   console.log(`\n## ${name}: ${s.cases} cases`)
   console.log(`category accuracy  ${pct(s.categoryAccuracy)}`)
   console.log(
@@ -40,7 +41,7 @@ function report(name: string, s: Scores): void {
       ].join(''),
     )
   }
-  if (verbose) {
+  if (listMisses) {
     for (const r of s.results.filter((x) => !x.categoryOk || x.codeTop1 === false)) {
       console.log(
         `\nMISS ${r.case.id} expected ${r.case.expected_category}/${r.case.expected_code} got ${r.category}/${r.slug ?? '-'} code ${r.code ?? '-'}`,
@@ -68,7 +69,7 @@ for (const [name, file] of corpora) {
   const cases = await readCorpus(file)
   all.push(...cases)
   const s = evaluate(kb, diagnoser, cases)
-  report(name, s)
+  report(name, s, verbose && !name.startsWith('eval/holdout'))
   floors[name] = { categoryAccuracy: floor(s.categoryAccuracy), codeTop1: floor(s.codeTop1) }
 }
 if (process.argv.includes('--write-floors')) {
@@ -77,4 +78,4 @@ if (process.argv.includes('--write-floors')) {
   await writeFile(path.join(root, 'eval/floors.json'), `${JSON.stringify(own, null, 2)}\n`)
   console.log('\nwrote eval/floors.json')
 }
-if (corpora.length > 1) report('all corpora', evaluate(kb, diagnoser, all))
+if (corpora.length > 1) report('all corpora', evaluate(kb, diagnoser, all), false)
