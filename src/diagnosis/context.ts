@@ -82,7 +82,7 @@ const TEXT_RULES: readonly [Field, RegExp, string | readonly string[] | null][] 
   [
     'appId',
     new RegExp(`(?:app|application|client)(?: with identifier| ID| id)?[ :'"]{1,4}(${GUID})`, 'i'),
-    null,
+    ['app', 'client'],
   ],
   ['groupId', new RegExp(`/groups/(${GUID})`, 'i'), '/groups/'],
   ['datasetId', new RegExp(`(?:/datasets/|Dataset )(${GUID})`, 'i'), 'dataset'],
@@ -113,11 +113,6 @@ const TEXT_RULES: readonly [Field, RegExp, string | readonly string[] | null][] 
     ],
   ],
 ]
-
-/** The literals that gate the rules above, for the text scanner to look for. */
-export const CONTEXT_FLAGS: readonly string[] = TEXT_RULES.flatMap(([, , hint]) =>
-  hint === null ? [] : typeof hint === 'string' ? [hint] : [...hint],
-)
 
 const hinted = (hint: string | readonly string[] | null, flags: ReadonlySet<string>): boolean =>
   hint === null || (typeof hint === 'string' ? flags.has(hint) : hint.some((h) => flags.has(h)))
@@ -157,17 +152,54 @@ const STATUS_NAMES: Record<string, number> = {
   gatewaytimeout: 504,
 }
 
-const STATUS_RULES: readonly RegExp[] = [
-  /HTTP\/\d(?:\.\d)? (\d{3})\b/,
-  /status code[:\s]{0,3}'?(\d{3})\b/i,
-  /\b([45]\d\d) ?\((?:Unauthorized|Forbidden|Not ?Found|Bad ?Request|Too ?Many ?Requests|Internal ?Server ?Error|Service ?Unavailable)\)/i,
-  /\(([45]\d\d)\): /,
-  /\(([45]\d\d)\) ?(?:Bad Request|Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Service Unavailable|Bad Gateway|Gateway Timeout)/i,
-  /\b([45]\d\d) (?:forbidden|unauthorized|not found|bad request|too many requests)\b/i,
-  /status(?:Code)?["':\s]{1,4}([45]\d\d)\b/i,
+const STATUS_WORDS = [
+  'unauthorized',
+  'forbidden',
+  'not found',
+  'notfound',
+  'bad request',
+  'badrequest',
+  'too many',
+  'toomany',
+  'internal server',
+  'internalserver',
+  'service unavailable',
+  'serviceunavailable',
+  'bad gateway',
+  'badgateway',
+  'gateway timeout',
+  'gatewaytimeout',
+]
+
+/** HTTP status rules, each with the literals it cannot match without (as for TEXT_RULES). */
+const STATUS_RULES: readonly [RegExp, readonly string[]][] = [
+  [/HTTP\/\d(?:\.\d)? (\d{3})\b/, ['http/']],
+  [/status code[:\s]{0,3}'?(\d{3})\b/i, ['status code']],
+  [
+    /\b([45]\d\d) ?\((?:Unauthorized|Forbidden|Not ?Found|Bad ?Request|Too ?Many ?Requests|Internal ?Server ?Error|Service ?Unavailable)\)/i,
+    STATUS_WORDS,
+  ],
+  [/\(([45]\d\d)\): /, ['): ']],
+  [
+    /\(([45]\d\d)\) ?(?:Bad Request|Unauthorized|Forbidden|Not Found|Too Many Requests|Internal Server Error|Service Unavailable|Bad Gateway|Gateway Timeout)/i,
+    STATUS_WORDS,
+  ],
+  [
+    /\b([45]\d\d) (?:forbidden|unauthorized|not found|bad request|too many requests)\b/i,
+    STATUS_WORDS,
+  ],
+  [/status(?:Code)?["':\s]{1,4}([45]\d\d)\b/i, ['status']],
 ]
 const STATUS_NAME_RULE =
   /'(BadRequest|Unauthorized|Forbidden|NotFound|TooManyRequests|InternalServerError|BadGateway|ServiceUnavailable|GatewayTimeout)'/
+
+/** The literals that gate the rules above and the status rules, for the text scanner to look for. */
+export const CONTEXT_FLAGS: readonly string[] = [
+  ...TEXT_RULES.flatMap(([, , hint]) =>
+    hint === null ? [] : typeof hint === 'string' ? [hint] : [...hint],
+  ),
+  ...STATUS_RULES.flatMap(([, hint]) => hint),
+]
 
 /** Context rules read at most this much text: identifiers sit near the top of real error texts. */
 const CONTEXT_WINDOW = 64 * 1024
@@ -210,7 +242,8 @@ export function extractContext(
     if (m?.[1]) set(field, m[1])
   }
   if (ctx.httpStatus === undefined) {
-    for (const re of STATUS_RULES) {
+    for (const [re, hint] of STATUS_RULES) {
+      if (!hinted(hint, flags)) continue
       const m = re.exec(window)
       if (m?.[1]) {
         ctx.httpStatus = Number(m[1])
@@ -218,7 +251,7 @@ export function extractContext(
       }
     }
   }
-  if (ctx.httpStatus === undefined) {
+  if (ctx.httpStatus === undefined && hinted(STATUS_WORDS, flags)) {
     const m = STATUS_NAME_RULE.exec(window)
     if (m?.[1]) ctx.httpStatus = STATUS_NAMES[m[1].toLowerCase()] ?? 0
   }

@@ -50,6 +50,8 @@ const CODE_KEYS = new Set(['code', 'errorCode', 'error', 'cdsErrorCode'])
 const CODE_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.]{2,80}$/
 const STATED_CODE =
   /\b(?:Error ?Code|error_code|resultCode)["':= ]{1,4}([A-Za-z0-9][A-Za-z0-9_.]{2,80})/gi
+/** Literals STATED_CODE cannot match without: the scanner looks for them in its one pass. */
+const STATED_FLAGS = ['error code', 'errorcode', 'error_code', 'resultcode']
 
 /** `Expression.Error`-style names are families of errors, not one error's code. */
 const FAMILY = /\.(?:Error|Firewall)$/
@@ -69,17 +71,36 @@ const PLACEHOLDER_FALLBACK: Record<string, string> = {
   dataSourceKind: 'the data source',
 }
 
+/** A fix step split at its `{key}` placeholders: text, key, text, key, …, text. */
+type Template = readonly string[]
+const templates = new Map<string, Template>()
+
+function template(step: string): Template {
+  let t = templates.get(step)
+  if (t === undefined) {
+    t = step.split(/\{(\w{2,20})\}/)
+    templates.set(step, t)
+  }
+  return t
+}
+
 /** Fills `{server}`-style placeholders in fix steps from the context, or a neutral phrase. */
 export function personalise(steps: readonly string[], ctx: DiagnosisContext): string[] {
-  return steps.map((s) =>
-    !s.includes('{')
-      ? s
-      : s.replace(/\{(\w{2,20})\}/g, (whole, key: string) => {
-          const value = (ctx as unknown as Record<string, unknown>)[key]
-          if (typeof value === 'string' && value.length > 0) return value
-          return PLACEHOLDER_FALLBACK[key] ?? whole
-        }),
-  )
+  return steps.map((s) => {
+    if (!s.includes('{')) return s
+    // Parsed once per distinct step: the reference's steps are a fixed, small set.
+    const parts = template(s)
+    let out = parts[0] ?? ''
+    for (let i = 1; i < parts.length; i += 2) {
+      const key = parts[i] as string
+      const value = (ctx as unknown as Record<string, unknown>)[key]
+      out +=
+        (typeof value === 'string' && value.length > 0
+          ? value
+          : (PLACEHOLDER_FALLBACK[key] ?? `{${key}}`)) + (parts[i + 1] ?? '')
+    }
+    return out
+  })
 }
 
 const round = (n: number) => Math.round(n * 100) / 100
@@ -89,7 +110,7 @@ export class Diagnoser {
   private readonly scanner: TextScanner
 
   constructor(private readonly kb: KnowledgeBase) {
-    this.scanner = new TextScanner(kb, CONTEXT_FLAGS)
+    this.scanner = new TextScanner(kb, [...CONTEXT_FLAGS, ...STATED_FLAGS])
   }
 
   diagnose(input: unknown): Diagnosis {
@@ -114,7 +135,8 @@ export class Diagnoser {
       if (leaf.key !== null && CODE_KEYS.has(leaf.key) && CODE_VALUE.test(leaf.value))
         stated.push(leaf.value)
     }
-    for (const m of haystack.matchAll(STATED_CODE)) if (m[1]) stated.push(m[1])
+    if (STATED_FLAGS.some((f) => scan.flags.has(f)))
+      for (const m of haystack.matchAll(STATED_CODE)) if (m[1]) stated.push(m[1])
     for (const m of haystack.matchAll(CODE_LIKE)) stated.push(m[0])
     for (const c of stated) {
       if (allCodes.length >= 50) break
