@@ -21,6 +21,18 @@ describe('requiredLiterals', () => {
     expect(requiredLiterals(source)).toEqual(expected)
   })
 
+  it('with a cost, anchors on the cheapest required choice, groups included', () => {
+    const common = new Set(['refresh'])
+    const cost = (words: readonly string[]) =>
+      words.reduce((sum, w) => sum + (common.has(w) ? 100 : 1), 0)
+    expect(requiredLiterals('refresh.{0,60}(exceeded|exceeds).{0,9}ti', cost)).toEqual([
+      'exceeded',
+      'exceeds',
+    ])
+    expect(requiredLiterals('refresh (timed out)?', cost)).toEqual(['refresh '])
+    expect(requiredLiterals('refresh(?=abc)', cost)).toEqual(['refresh'])
+  })
+
   it.each(['ab|cd', '(?:foo|bar)', '.*', '[a-z]+', 'a?b?c?'])(
     'gives up on %s (too short or no literal)',
     (source) => {
@@ -41,19 +53,30 @@ describe('requiredLiterals', () => {
       if (existsSync(file)) texts.push(...(await readCorpus(file)).map((c) => c.input))
     }
     let checked = 0
+    // Every choice must be required, whichever the matcher prefers: check the default (longest)
+    // and choices made by arbitrary costs.
+    const costs = [
+      undefined,
+      ...[1, 2, 3].map(
+        (seed) => (words: readonly string[]) =>
+          words.reduce((h, w) => (h * 31 + w.length * seed + (w.charCodeAt(0) || 0)) % 97, seed),
+      ),
+    ]
     for (const e of entries) {
       for (const source of e.match.patterns) {
-        const anchors = requiredLiterals(source)
-        if (anchors === null) continue
         const re = new RegExp(source, 'i')
-        for (const t of texts) {
-          if (!re.test(t)) continue
-          checked++
-          const lower = t.toLowerCase()
-          expect(
-            anchors.some((a) => lower.includes(a)),
-            `${e.slug}: /${source}/ on ${t.slice(0, 60)}`,
-          ).toBe(true)
+        const matching = texts.filter((t) => re.test(t))
+        for (const cost of costs) {
+          const anchors = requiredLiterals(source, cost)
+          if (anchors === null) continue
+          for (const t of matching) {
+            checked++
+            const lower = t.toLowerCase()
+            expect(
+              anchors.some((a) => lower.includes(a)),
+              `${e.slug}: /${source}/ ${JSON.stringify(anchors)} on ${t.slice(0, 60)}`,
+            ).toBe(true)
+          }
         }
       }
     }

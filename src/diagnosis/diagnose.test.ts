@@ -33,6 +33,15 @@ describe('matching levels', () => {
     expect(inner.context.wrapper).toBe('rsErrorOpeningConnection')
   })
 
+  it('a number is a code only where the text says so', () => {
+    const coded = d.diagnose("Login failed for user 'etl'. (Microsoft SQL Server, Error: 18456)")
+    expect(coded.code).toBe('18456')
+    expect(coded.matchedBy).toBe('code')
+    const counted = d.diagnose('Loaded 18456 rows from the staging table')
+    expect(counted.context.codes).not.toContain('18456')
+    expect(counted.slug).toBeNull()
+  })
+
   it('a code stated as resultCode is the code, before tokens that only look like codes', () => {
     const r = d.diagnose(
       'Static analysis failed in gateway. resultCode:FailedWithSomethingNew Query contains unknown function name: PowerBIRESTAPI.Navigation',

@@ -239,7 +239,11 @@ export class Diagnoser {
         why: `The text carries the generic code ${k.code} and no more specific inner message was recognised.`,
       })
     }
-    for (const h of hits.filter((x) => x.entry.match.wrapper)) {
+    // Wrapper wordings, innermost (latest in the text) first, as for wrapper codes.
+    const wrapperHits = hits
+      .filter((x) => x.entry.match.wrapper)
+      .sort((a, b) => b.index - a.index || b.length - a.length)
+    for (const h of wrapperHits) {
       add({
         entry: h.entry,
         matchedBy: 'pattern',

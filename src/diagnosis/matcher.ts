@@ -35,11 +35,53 @@ export interface ScanResult {
 
 type Word =
   | { readonly kind: 'anchor'; readonly patterns: number[] }
-  | { readonly kind: 'code'; readonly entry: Entry }
+  | { readonly kind: 'code'; readonly entry: Entry; readonly numeric: boolean }
   | { readonly kind: 'hint'; readonly category: Category; readonly prefix: boolean }
   | { readonly kind: 'flag'; readonly flag: string }
 
 const ANCHOR_LENGTH = 16
+
+/** Codes made of digits only (SQL Server 18456, MySQL 1045, Snowflake 002003). */
+const NUMERIC = /^\d+$/
+const NUMBER_BEFORE = /(?:error|code|msg|number|errno|sqlstate|state|exception)\b[^\n]{0,24}$/i
+const SQLSTATE_AFTER = /^:? ?\([0-9A-Z]{5}\)/
+
+/**
+ * A number is an error code only where a text says so — after "Error", "Msg", "Code", "SQLSTATE"
+ * or an exception name, or before a SQLSTATE such as "(28000)" — not as a row count or a port.
+ */
+function numericCodeInPlace(text: string, start: number, end: number): boolean {
+  return (
+    NUMBER_BEFORE.test(text.slice(Math.max(0, start - 40), start)) ||
+    SQLSTATE_AFTER.test(text.slice(end, end + 10))
+  )
+}
+
+/**
+ * How often a choice of anchor words would fire, estimated on the reference's own example texts:
+ * the matcher then anchors each pattern on its rarest required words, so a pattern such as
+ * `refresh.{0,60}(exceeded|exceeds)…` runs when "exceed…" occurs, not on every text that says
+ * "refresh". Counts come from one automaton pass per example over every candidate word.
+ */
+function anchorCost(kb: KnowledgeBase): (words: readonly string[]) => number {
+  const candidates = new Set<string>()
+  for (const entry of kb.entries) {
+    for (const source of entry.match.patterns) {
+      requiredLiterals(source, (words) => {
+        for (const w of words) candidates.add(w.slice(0, ANCHOR_LENGTH))
+        return 0
+      })
+    }
+  }
+  const words = [...candidates]
+  const counts = new Int32Array(words.length)
+  const automaton = new AhoCorasick(words)
+  for (const entry of kb.entries)
+    for (const w of automaton.search(entry.example)) counts[w] = (counts[w] ?? 0) + 1
+  const countOf = new Map(words.map((w, i) => [w, counts[i] ?? 0]))
+  return (choice) =>
+    choice.reduce((sum, w) => sum + 1 + (countOf.get(w.slice(0, ANCHOR_LENGTH)) ?? 0), 0)
+}
 
 const isWordChar = (c: number) =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
@@ -70,11 +112,12 @@ export class TextScanner {
       this.words.push(word)
     }
     const anchors = new Map<string, number[]>()
+    const cost = anchorCost(kb)
     for (const entry of kb.entries) {
       for (const source of entry.match.patterns) {
         const id = this.patterns.length
         this.patterns.push({ entry, re: new RegExp(source, 'i') })
-        const literals = requiredLiterals(source)
+        const literals = requiredLiterals(source, cost)
         if (literals === null) {
           this.alwaysRun.push(id)
           continue
@@ -89,7 +132,8 @@ export class TextScanner {
       }
     }
     for (const [text, patterns] of anchors) add(text, { kind: 'anchor', patterns })
-    for (const [code, entry] of kb.codeMap()) add(code, { kind: 'code', entry })
+    for (const [code, entry] of kb.codeMap())
+      add(code, { kind: 'code', entry, numeric: NUMERIC.test(code) })
     for (const [category, list] of CATEGORY_HINTS) {
       for (const w of list)
         add(w.replace(/\*$/, ''), { kind: 'hint', category, prefix: w.endsWith('*') })
@@ -125,6 +169,7 @@ export class TextScanner {
         case 'code': {
           const end = start + this.automaton.wordLength(w)
           if (!wholeWord(text, start, end, false)) return
+          if (word.numeric && !numericCodeInPlace(text, start, end)) return
           const code = text.slice(start, end)
           const key = code.toLowerCase()
           if (seen.has(key)) return
