@@ -1,3 +1,17 @@
+let lowerTable: Uint16Array | undefined
+
+/** Each UTF-16 code unit's one-unit lower-case form (itself when it has none): built once. */
+function lowerCaseTable(): Uint16Array {
+  if (lowerTable === undefined) {
+    lowerTable = new Uint16Array(65536)
+    for (let c = 0; c < 65536; c++) {
+      const low = String.fromCharCode(c).toLowerCase()
+      lowerTable[c] = low.length === 1 ? low.charCodeAt(0) : c
+    }
+  }
+  return lowerTable
+}
+
 /** One Aho–Corasick automaton compiled to a DFA over the characters its words use. */
 class Dfa {
   /** Character → column of the transition table; 0 is "any character no word contains". */
@@ -23,10 +37,10 @@ class Dfa {
     }
     // Upper-case letters share the class of their lower-case form, beyond ASCII too ("É", "П"), so
     // anchors of localized messages match whatever the case of the text.
+    const lowerOf = lowerCaseTable()
     for (let c = 0; c < 65536; c++) {
-      if (this.classOf[c] !== 0) continue
-      const lower = String.fromCharCode(c).toLowerCase()
-      if (lower.length === 1) this.classOf[c] = this.classOf[lower.charCodeAt(0)] ?? 0
+      const low = lowerOf[c] as number
+      if (low !== c && this.classOf[c] === 0) this.classOf[c] = this.classOf[low] ?? 0
     }
     this.classes = classes
 
