@@ -1,15 +1,46 @@
 import type { Entry } from './entry.schema.ts'
 
+const isTokenChar = (c: number) =>
+  (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 46
+const isSeparator = (c: number) => c === 95 || c === 46
+
+/**
+ * Calls `visit` with each lower-case word token of `text` in order (runs of a–z, 0–9, `_` and `.`
+ * with `_`/`.` trimmed, 2 characters or more); a code such as DM_GWPipeline_X is followed by its
+ * parts. Stops when `visit` returns true. A hand-written loop: the regular-expression version cost
+ * more than the scoring on every unknown error.
+ */
+export function eachToken(text: string, visit: (token: string) => boolean | undefined): void {
+  const lower = text.toLowerCase()
+  const n = lower.length
+  let i = 0
+  while (i < n) {
+    while (i < n && !isTokenChar(lower.charCodeAt(i))) i++
+    let start = i
+    while (i < n && isTokenChar(lower.charCodeAt(i))) i++
+    let end = i
+    while (start < end && isSeparator(lower.charCodeAt(start))) start++
+    while (end > start && isSeparator(lower.charCodeAt(end - 1))) end--
+    if (end - start < 2) continue
+    if (visit(lower.slice(start, end)) === true) return
+    let part = start
+    let split = false
+    for (let k = start; k <= end; k++) {
+      if (k < end && !isSeparator(lower.charCodeAt(k))) continue
+      if (k < end) split = true
+      if (split && k - part >= 2 && visit(lower.slice(part, k)) === true) return
+      part = k + 1
+    }
+  }
+}
+
 /** Splits text into lower-case word tokens; codes such as DM_GWPipeline_X also yield their parts. */
 export function tokenize(text: string): string[] {
   const out: string[] = []
-  for (const raw of text.toLowerCase().match(/[a-z0-9_.]+/g) ?? []) {
-    const word = raw.replace(/^[._]+|[._]+$/g, '')
-    if (word.length < 2) continue
-    out.push(word)
-    if (/[_.]/.test(word))
-      for (const part of word.split(/[_.]+/)) if (part.length >= 2) out.push(part)
-  }
+  eachToken(text, (t) => {
+    out.push(t)
+    return false
+  })
   return out
 }
 
@@ -35,6 +66,8 @@ const B = 0.75
 interface Postings {
   readonly docs: Int32Array
   readonly tfs: Float64Array
+  /** BM25's inverse document frequency of the term, computed once. */
+  readonly idf: number
 }
 
 export interface SearchHit {
@@ -51,6 +84,11 @@ export class SearchIndex {
   private readonly postings = new Map<string, Postings>()
   /** BM25's length normalisation per entry, computed once: k1 · (1 − b + b · length / average). */
   private readonly norms: Float64Array
+  /**
+   * One query's scores, kept between calls and zeroed again where touched: a fresh typed array
+   * per query cost a third as much as the scoring. Search is synchronous, so never shared.
+   */
+  private readonly scores: Float64Array
 
   constructor(entries: readonly Entry[]) {
     const lists = new Map<string, { docs: number[]; tfs: number[] }>()
@@ -79,41 +117,43 @@ export class SearchIndex {
       this.entries.push(entry)
       lengths.push(length)
     })
+    const n = entries.length
     for (const [token, list] of lists) {
       this.postings.set(token, {
         docs: Int32Array.from(list.docs),
         tfs: Float64Array.from(list.tfs),
+        idf: Math.log(1 + (n - list.docs.length + 0.5) / (list.docs.length + 0.5)),
       })
     }
     const avg = lengths.length === 0 ? 1 : lengths.reduce((a, b) => a + b, 0) / lengths.length
     this.norms = Float64Array.from(lengths, (len) => K1 * (1 - B + (B * len) / avg))
+    this.scores = new Float64Array(entries.length)
   }
 
   search(query: string, limit = 20): SearchHit[] {
     const terms = new Set<string>()
     // The first distinct words of a long text carry its message; the rest (stack traces, IDs)
     // would only cost time.
-    for (const t of tokenize(query)) {
+    eachToken(query, (t) => {
       if (!STOP.has(t)) terms.add(t)
-      if (terms.size >= MAX_QUERY_TERMS) break
-    }
+      return terms.size >= MAX_QUERY_TERMS
+    })
     if (terms.size === 0) return []
     const n = this.entries.length
-    const scores = new Float64Array(n)
+    const { scores, norms } = this
     const touched: number[] = []
     // Words in a third or more of the entries say little (low idf) and cost the most; skip them.
     const common = Math.max(8, n / 3)
     for (const term of terms) {
       const list = this.postings.get(term)
       if (!list || list.docs.length > common) continue
-      const idf = Math.log(1 + (n - list.docs.length + 0.5) / (list.docs.length + 0.5))
-      const { docs, tfs } = list
+      const { docs, tfs, idf } = list
       for (let i = 0; i < docs.length; i++) {
         const doc = docs[i] as number
         const tf = tfs[i] as number
-        if (scores[doc] === 0) touched.push(doc)
-        scores[doc] =
-          (scores[doc] as number) + (idf * tf * (K1 + 1)) / (tf + (this.norms[doc] as number))
+        const before = scores[doc] as number
+        if (before === 0) touched.push(doc)
+        scores[doc] = before + (idf * tf * (K1 + 1)) / (tf + (norms[doc] as number))
       }
     }
     // Keep only the best `limit` by insertion: the diagnosis fallback asks for 5 of ~150 touched,
@@ -132,6 +172,8 @@ export class SearchIndex {
       top.splice(i, 0, doc)
       if (top.length > limit) top.pop()
     }
-    return top.map((doc) => ({ entry: this.entries[doc] as Entry, score: scores[doc] ?? 0 }))
+    const hits = top.map((doc) => ({ entry: this.entries[doc] as Entry, score: scores[doc] ?? 0 }))
+    for (const doc of touched) scores[doc] = 0
+    return hits
   }
 }
