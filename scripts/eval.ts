@@ -14,7 +14,7 @@ const root = path.resolve(import.meta.dirname, '..')
 const verbose = process.argv.includes('--verbose')
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 
-function report(name: string, s: Scores, listMisses = verbose): void {
+function report(name: string, s: Scores, listMisses: boolean): void {
   console.log(`\n## ${name}: ${s.cases} cases`)
   console.log(`category accuracy  ${pct(s.categoryAccuracy)}`)
   console.log(

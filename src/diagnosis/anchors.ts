@@ -3,40 +3,79 @@
  * only when one of its anchors occurs in the text. Conservative: when unsure it returns null and
  * the pattern is always run.
  *
- * Each top-level alternative gives one required choice: a literal run outside groups, or a
- * required group whose every branch has a literal (any of them will do). Without `cost`, the
- * longest run is taken; with it, the cheapest choice — `cost` estimates how often a set of words
- * occurs in error texts, so a common word such as "refresh" gives way to a rarer one.
+ * Without `cost`, each top-level alternative is anchored on its longest literal run. With it, on
+ * its cheapest choice (see anchorChoices): `cost` estimates how often a set of words occurs in
+ * error texts, so a common word such as "refresh" gives way to a rarer one.
  */
 export function requiredLiterals(
   source: string,
   cost?: (words: readonly string[]) => number,
 ): string[] | null {
-  const alternatives = splitTopLevel(source)
-  if (alternatives === null) return null
-  const anchors: string[] = []
-  for (const alt of alternatives) {
-    const choices = cost === undefined ? [] : groupChoices(alt)
-    const best = longestLiteral(alt)
-    if (best !== null && best.length >= 3) choices.push([best])
-    for (const run of cost === undefined ? [] : (literalRuns(alt) ?? []))
-      if (run.length >= 3 && run !== best) choices.push([run])
-    if (choices.length === 0) return null
-    let pick = choices[0] as string[]
-    if (cost !== undefined) {
-      const shortest = (c: readonly string[]) => Math.min(...c.map((w) => w.length))
-      let pickCost = Number.POSITIVE_INFINITY
-      for (const c of choices) {
-        const k = cost(c)
-        if (k < pickCost || (k === pickCost && shortest(c) > shortest(pick))) {
-          pick = c
-          pickCost = k
-        }
-      }
-    }
-    anchors.push(...pick)
+  if (cost === undefined) {
+    const alternatives = splitTopLevel(source)
+    if (alternatives === null) return null
+    const longest = alternatives.map(longestLiteral)
+    return longest.every((w): w is string => w !== null && w.length >= 3) ? longest : null
   }
-  return anchors
+  const choices = anchorChoices(source)
+  if (choices === null || choices.some((c) => c.length === 0)) return null
+  return choices.flatMap((alternative) => cheapest(alternative, cost))
+}
+
+/**
+ * For each top-level alternative, the ways to anchor it: a literal run outside groups, or a
+ * required group whose every branch has a literal (any of them will do). Null if unreadable.
+ */
+export function anchorChoices(source: string): string[][][] | null {
+  return (
+    splitTopLevel(source)?.map((alt) => [
+      ...groupChoices(alt),
+      ...(literalRuns(alt) ?? []).filter((run) => run.length >= 3).map((run) => [run]),
+    ]) ?? null
+  )
+}
+
+/** The choice of least cost; of equal costs, the one whose shortest word is longest. */
+function cheapest(
+  choices: readonly string[][],
+  cost: (words: readonly string[]) => number,
+): string[] {
+  const shortest = (c: readonly string[]) => Math.min(...c.map((w) => w.length))
+  let pick = choices[0] as string[]
+  let pickCost = Number.POSITIVE_INFINITY
+  for (const c of choices) {
+    const k = cost(c)
+    if (k < pickCost || (k === pickCost && shortest(c) > shortest(pick))) {
+      pick = c
+      pickCost = k
+    }
+  }
+  return pick
+}
+
+/**
+ * Calls `visit` with each `(`, `)` and `|` of a regular expression from `from` on, skipping
+ * escapes and character classes; stops when `visit` returns true.
+ */
+function walkStructure(
+  source: string,
+  from: number,
+  visit: (c: string, i: number) => boolean | undefined,
+): void {
+  let inClass = false
+  for (let i = from; i < source.length; i++) {
+    const c = source[i] as string
+    if (c === '\\') {
+      i++
+      continue
+    }
+    if (inClass) {
+      if (c === ']') inClass = false
+      continue
+    }
+    if (c === '[') inClass = true
+    else if ((c === '(' || c === ')' || c === '|') && visit(c, i) === true) return
+  }
 }
 
 /**
@@ -45,25 +84,13 @@ export function requiredLiterals(
  */
 function groupChoices(alt: string): string[][] {
   const out: string[][] = []
-  let inClass = false
-  for (let i = 0; i < alt.length; i++) {
-    const c = alt[i]
-    if (c === '\\') {
-      i++
-      continue
-    }
-    if (inClass) {
-      if (c === ']') inClass = false
-      continue
-    }
-    if (c === '[') {
-      inClass = true
-      continue
-    }
-    if (c !== '(') continue
-    const close = matchingParen(alt, i)
-    if (close === -1) return out
-    let body = alt.slice(i + 1, close)
+  let depth = 0
+  walkStructure(alt, 0, (c, open) => {
+    if (c === ')') depth--
+    if (c !== '(' || depth++ > 0) return false
+    const close = matchingParen(alt, open)
+    if (close === -1) return true
+    let body = alt.slice(open + 1, close)
     const next = alt[close + 1]
     const optional =
       next === '?' || next === '*' || (next === '{' && /^\{0[,}]/.test(alt.slice(close + 1)))
@@ -71,66 +98,46 @@ function groupChoices(alt: string): string[][] {
     if (body.startsWith('?:')) body = body.slice(2)
     else if (/^\?<[A-Za-z_]\w*>/.test(body)) body = body.slice(body.indexOf('>') + 1)
     if (!optional && !lookaround && !body.startsWith('?')) {
-      const branches = splitTopLevel(body)
-      const words = branches?.map((b) => longestLiteral(b))
-      if (words && words.every((w): w is string => w !== null && w.length >= 3)) out.push(words)
+      const words = splitTopLevel(body)?.map(longestLiteral)
+      if (words?.every((w): w is string => w !== null && w.length >= 3)) out.push(words)
     }
-    i = close
-  }
+    return false
+  })
   return out
 }
 
 /** Index of the `)` closing the group opened at `open`, or -1. */
 function matchingParen(s: string, open: number): number {
   let depth = 0
-  let inClass = false
-  for (let i = open; i < s.length; i++) {
-    const c = s[i]
-    if (c === '\\') {
-      i++
-      continue
+  let close = -1
+  walkStructure(s, open, (c, i) => {
+    if (c === '(') depth++
+    else if (c === ')' && --depth === 0) {
+      close = i
+      return true
     }
-    if (inClass) {
-      if (c === ']') inClass = false
-      continue
-    }
-    if (c === '[') inClass = true
-    else if (c === '(') depth++
-    else if (c === ')') {
-      depth--
-      if (depth === 0) return i
-    }
-  }
-  return -1
+    return false
+  })
+  return close
 }
 
 /** Splits on `|` outside groups and classes; null if the source is too irregular to read. */
 function splitTopLevel(source: string): string[] | null {
   const parts: string[] = []
   let depth = 0
-  let inClass = false
   let start = 0
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]
-    if (c === '\\') {
-      i++
-      continue
-    }
-    if (inClass) {
-      if (c === ']') inClass = false
-      continue
-    }
-    if (c === '[') inClass = true
-    else if (c === '(') depth++
+  walkStructure(source, 0, (c, i) => {
+    if (c === '(') depth++
     else if (c === ')') depth--
-    else if (c === '|' && depth === 0) {
+    else if (depth === 0) {
       parts.push(source.slice(start, i))
       start = i + 1
     }
-    if (depth < 0) return null
-  }
+    return depth < 0
+  })
+  if (depth !== 0) return null
   parts.push(source.slice(start))
-  return depth === 0 ? parts : null
+  return parts
 }
 
 const isQuantifier = (c: string | undefined) => c === '?' || c === '*' || c === '+' || c === '{'

@@ -71,36 +71,17 @@ const PLACEHOLDER_FALLBACK: Record<string, string> = {
   dataSourceKind: 'the data source',
 }
 
-/** A fix step split at its `{key}` placeholders: text, key, text, key, …, text. */
-type Template = readonly string[]
-const templates = new Map<string, Template>()
-
-function template(step: string): Template {
-  let t = templates.get(step)
-  if (t === undefined) {
-    t = step.split(/\{(\w{2,20})\}/)
-    templates.set(step, t)
-  }
-  return t
-}
-
 /** Fills `{server}`-style placeholders in fix steps from the context, or a neutral phrase. */
 export function personalise(steps: readonly string[], ctx: DiagnosisContext): string[] {
-  return steps.map((s) => {
-    if (!s.includes('{')) return s
-    // Parsed once per distinct step: the reference's steps are a fixed, small set.
-    const parts = template(s)
-    let out = parts[0] ?? ''
-    for (let i = 1; i < parts.length; i += 2) {
-      const key = parts[i] as string
-      const value = (ctx as unknown as Record<string, unknown>)[key]
-      out +=
-        (typeof value === 'string' && value.length > 0
-          ? value
-          : (PLACEHOLDER_FALLBACK[key] ?? `{${key}}`)) + (parts[i + 1] ?? '')
-    }
-    return out
-  })
+  return steps.map((s) =>
+    !s.includes('{')
+      ? s
+      : s.replace(/\{(\w{2,20})\}/g, (whole, key: string) => {
+          const value = (ctx as unknown as Record<string, unknown>)[key]
+          if (typeof value === 'string' && value.length > 0) return value
+          return PLACEHOLDER_FALLBACK[key] ?? whole
+        }),
+  )
 }
 
 const round = (n: number) => Math.round(n * 100) / 100

@@ -2,7 +2,7 @@ import type { Entry } from '../kb/entry.schema.ts'
 import type { KnowledgeBase } from '../kb/kb.ts'
 import type { Category } from '../kb/taxonomy.ts'
 import { AhoCorasick } from './aho-corasick.ts'
-import { requiredLiterals } from './anchors.ts'
+import { anchorChoices, requiredLiterals } from './anchors.ts'
 import { CATEGORY_HINTS } from './hints.ts'
 
 interface CompiledPattern {
@@ -67,10 +67,8 @@ function anchorCost(kb: KnowledgeBase): (words: readonly string[]) => number {
   const candidates = new Set<string>()
   for (const entry of kb.entries) {
     for (const source of entry.match.patterns) {
-      requiredLiterals(source, (words) => {
-        for (const w of words) candidates.add(w.slice(0, ANCHOR_LENGTH))
-        return 0
-      })
+      for (const choice of (anchorChoices(source) ?? []).flat(2))
+        candidates.add(choice.slice(0, ANCHOR_LENGTH))
     }
   }
   const words = [...candidates]

@@ -8,7 +8,7 @@ const isSeparator = (c: number) => c === 95 || c === 46
  * Calls `visit` with each lower-case word token of `text` in order (runs of a–z, 0–9, `_` and `.`
  * with `_`/`.` trimmed, 2 characters or more); a code such as DM_GWPipeline_X is followed by its
  * parts. Stops when `visit` returns true. A hand-written loop: the regular-expression version cost
- * more than the scoring on every unknown error.
+ * about as much as the scoring on every unknown error.
  */
 export function eachToken(text: string, visit: (token: string) => boolean | undefined): void {
   const lower = text.toLowerCase()
@@ -24,13 +24,13 @@ export function eachToken(text: string, visit: (token: string) => boolean | unde
     if (end - start < 2) continue
     if (visit(lower.slice(start, end)) === true) return
     let part = start
-    let split = false
-    for (let k = start; k <= end; k++) {
-      if (k < end && !isSeparator(lower.charCodeAt(k))) continue
-      if (k < end) split = true
-      if (split && k - part >= 2 && visit(lower.slice(part, k)) === true) return
+    for (let k = start; k < end; k++) {
+      if (!isSeparator(lower.charCodeAt(k))) continue
+      if (k - part >= 2 && visit(lower.slice(part, k)) === true) return
       part = k + 1
     }
+    // The last part, when the word was split at all.
+    if (part > start && end - part >= 2 && visit(lower.slice(part, end)) === true) return
   }
 }
 
