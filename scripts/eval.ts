@@ -1,7 +1,8 @@
 // npm run eval: scores the diagnosis engine on every labelled corpus in eval/ and on
 // ../shared/eval/dev.jsonl. Prints accuracy, unknown rate and a confusion table per corpus.
 // --verbose lists every miss of the tuning corpora; the held-out set (eval/holdout*.jsonl) only
-// ever shows its totals, so nobody tunes on it by accident.
+// ever shows its totals, so nobody tunes on it by accident. File names given as arguments
+// (`npm run eval -- eval/corpus3.jsonl`) restrict the run to those corpora.
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
@@ -12,6 +13,7 @@ import { CATEGORIES } from '../src/kb/taxonomy.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const verbose = process.argv.includes('--verbose')
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 
 function report(name: string, s: Scores, listMisses: boolean): void {
@@ -61,6 +63,19 @@ for (const f of (await readdir(path.join(root, 'eval')))
 }
 const shared = path.resolve(root, '../shared/eval/dev.jsonl')
 if (existsSync(shared)) corpora.push(['../shared/eval/dev.jsonl', shared])
+if (only.length > 0 && process.argv.includes('--write-floors')) {
+  console.error('--write-floors records every corpus: run it without file names')
+  process.exit(2)
+}
+if (only.length > 0) {
+  const wanted = new Set(only.map((f) => path.resolve(f)))
+  const unknown = [...wanted].filter((f) => !corpora.some(([, file]) => file === f))
+  if (unknown.length > 0) {
+    console.error(`no such corpus: ${unknown.join(', ')} (give paths of eval/*.jsonl files)`)
+    process.exit(2)
+  }
+  corpora.splice(0, corpora.length, ...corpora.filter(([, file]) => wanted.has(file)))
+}
 const all = []
 const floors: Record<string, { categoryAccuracy: number; codeTop1: number }> = {}
 // Floors are rounded down a little so they record the level, not the last decimal.

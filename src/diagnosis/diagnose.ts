@@ -47,9 +47,9 @@ const CODE_LIKE =
 
 /** Words that point to a category when nothing in the reference matches (last resort). */
 const CODE_KEYS = new Set(['code', 'errorCode', 'error', 'cdsErrorCode'])
-const CODE_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.]{2,80}$/
+const CODE_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.]{1,79}[A-Za-z0-9_]$/
 const STATED_CODE =
-  /\b(?:Error ?Code|error_code|resultCode)["':= ]{1,4}([A-Za-z0-9][A-Za-z0-9_.]{2,80})/gi
+  /\b(?:Error ?Code|error_code|resultCode)["':= ]{1,4}([A-Za-z0-9][A-Za-z0-9_.]{1,79}[A-Za-z0-9_])/gi
 /** Literals STATED_CODE cannot match without: the scanner looks for them in its one pass. */
 const STATED_FLAGS = ['error code', 'errorcode', 'error_code', 'resultcode']
 
@@ -183,7 +183,9 @@ export class Diagnoser {
       if (!out.some((o) => o.entry === c.entry)) out.push(c)
     }
     const status = ctx.httpStatus
-    const specificCodes = known.filter((k) => !k.entry.match.wrapper)
+    // Of several specific codes the innermost (last written) wins, as for wrappers: an HTTP
+    // reason like "TooManyRequests" comes before the body's own code.
+    const specificCodes = known.filter((k) => !k.entry.match.wrapper).reverse()
     const specificHits = [...hits]
       .filter((h) => !h.entry.match.wrapper)
       .sort((a, b) => b.length - a.length || a.index - b.index)
