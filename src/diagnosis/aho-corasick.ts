@@ -17,12 +17,13 @@ class Dfa {
   /** Character → column of the transition table; 0 is "any character no word contains". */
   private readonly classOf = new Uint16Array(65536)
   private readonly classes: number
-  /** Transition table; 16-bit while the automaton has fewer than 65,536 states (half the cache). */
+  /** Transition table; 16-bit while the automaton has fewer than 32,768 states (half the cache). */
   private readonly next: Uint16Array | Int32Array
+  /** Words ending in each state, by breadth-first state number. */
   private readonly out: number[][]
   private readonly lengths: number[]
-  /** 1 where a state ends at least one word: most states end none, so the hot loop skips them. */
-  private readonly hasOut: Uint8Array
+  /** The bit set on transitions into states that end a word (above every state number). */
+  private readonly flag: number
 
   /** `words` are matched case-insensitively; `scan` reports their indexes. */
   constructor(words: readonly string[]) {
@@ -65,44 +66,66 @@ class Dfa {
       }
       ;(out[s] as number[]).push(index)
     })
-    const next =
-      trie.length < 65536
-        ? new Uint16Array(trie.length * classes)
-        : new Int32Array(trie.length * classes)
+    // States are numbered breadth-first, so the shallow ones every text passes through share a
+    // few cache lines, and each transition carries a flag bit saying whether its target ends a
+    // word: the hot loop then reads one table and nothing else on most characters.
+    const order: number[] = [0]
     const fail = new Int32Array(trie.length)
-    const queue: number[] = []
-    for (const [k, t] of trie[0] as Map<number, number>) {
-      next[k] = t
-      queue.push(t)
+    for (let head = 0; head < order.length; head++) {
+      for (const t of (trie[order[head] as number] as Map<number, number>).values()) order.push(t)
     }
-    for (let head = 0; head < queue.length; head++) {
-      const s = queue[head] as number
+    const rank = new Int32Array(trie.length)
+    order.forEach((state, i) => {
+      rank[state] = i
+    })
+    const big = trie.length >= 32768
+    const flag = big ? 0x40000000 : 0x8000
+    const next = big
+      ? new Int32Array(trie.length * classes)
+      : new Uint16Array(trie.length * classes)
+    const ends = new Uint8Array(trie.length)
+    // Breadth-first, so a state's failure target is complete before the state itself.
+    for (const s of order) {
       const f = fail[s] ?? 0
-      ;(out[s] as number[]).push(...(out[f] as number[]))
+      if (s !== 0) (out[s] as number[]).push(...(out[f] as number[]))
+      if ((out[s] as number[]).length > 0) ends[s] = 1
+      const row = (rank[s] ?? 0) * classes
+      const failRow = (rank[f] ?? 0) * classes
       for (let k = 0; k < classes; k++) {
         const t = (trie[s] as Map<number, number>).get(k)
         if (t === undefined) {
-          next[s * classes + k] = next[f * classes + k] ?? 0
+          next[row + k] = s === 0 ? 0 : (next[failRow + k] ?? 0)
         } else {
-          next[s * classes + k] = t
-          fail[t] = s === 0 ? 0 : (next[f * classes + k] ?? 0)
-          queue.push(t)
+          fail[t] = s === 0 ? 0 : this.stateOf(next[failRow + k] ?? 0, flag, order)
+          next[row + k] = rank[t] ?? 0
         }
       }
     }
+    // Flags go on once every state's outputs are final.
+    for (let i = 0; i < next.length; i++) {
+      const target = next[i] as number
+      if (ends[order[target] as number] === 1) next[i] = target | flag
+    }
     this.next = next
-    this.out = out
-    this.hasOut = Uint8Array.from(out, (o) => (o.length > 0 ? 1 : 0))
+    this.flag = flag
+    this.out = order.map((state) => out[state] as number[])
+  }
+
+  /** The trie state behind a (flag-free, breadth-first) table value. */
+  private stateOf(value: number, flag: number, order: readonly number[]): number {
+    return order[value & ~flag] ?? 0
   }
 
   /** Calls `found(wordIndex, start)` for every occurrence, in text order. */
   scan(text: string, found: (word: number, start: number) => void): void {
-    const { next, classOf, classes, out, hasOut, lengths } = this
+    const { next, classOf, classes, out, flag, lengths } = this
+    const mask = flag - 1
     let s = 0
     for (let i = 0; i < text.length; i++) {
       // Typed-array reads inside bounds: the casts only drop the `undefined` of noUncheckedIndexedAccess.
       s = next[s * classes + (classOf[text.charCodeAt(i)] as number)] as number
-      if (hasOut[s] === 0) continue
+      if (s < flag) continue
+      s &= mask
       const words = out[s] as number[]
       for (let j = 0; j < words.length; j++) {
         const w = words[j] as number

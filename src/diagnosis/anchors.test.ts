@@ -139,4 +139,23 @@ describe('AhoCorasick', () => {
       ).toBe(true)
     }
   })
+
+  it('stays exact past 32,768 states, where the table widens to 32 bits', () => {
+    // 2,500 words of 16 random letters give ~40,000 trie states.
+    const letters = 'abcdefghijklmnopqrstuvwxyz'
+    let seed = 7
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed
+    }
+    const word = () => Array.from({ length: 16 }, () => letters[next() % 26]).join('')
+    const words = Array.from({ length: 2500 }, word)
+    const ac = new AhoCorasick(words)
+    const picked = [3, 777, 2499]
+    const text = `${word()} ${picked.map((i) => (words[i] ?? '').toUpperCase()).join(' x ')} ${word()}`
+    const lower = text.toLowerCase()
+    const expected = words.flatMap((w, i) => (lower.includes(w) ? [i] : []))
+    expect(expected).toEqual(expect.arrayContaining(picked))
+    expect([...ac.search(text)].sort((a, b) => a - b)).toEqual(expected)
+  })
 })

@@ -53,6 +53,20 @@ const STATED_CODE =
 /** Literals STATED_CODE cannot match without: the scanner looks for them in its one pass. */
 const STATED_FLAGS = ['error code', 'errorcode', 'error_code', 'resultcode']
 
+/**
+ * Pushes group `group` of every match of the global `re` onto `out`. An exec loop rather than
+ * `matchAll`, which copies the regex and builds an iterator on each of the many calls.
+ */
+function allMatches(re: RegExp, text: string, group: number, out: string[]): void {
+  re.lastIndex = 0
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const value = m[group]
+    if (value) out.push(value)
+    if (m[0].length === 0) re.lastIndex++
+  }
+  re.lastIndex = 0
+}
+
 /** `Expression.Error`-style names are families of errors, not one error's code. */
 const FAMILY = /\.(?:Error|Firewall)$/
 
@@ -89,9 +103,21 @@ const round = (n: number) => Math.round(n * 100) / 100
 /** Recognises raw Power BI failure texts against the error reference. Build once, call often. */
 export class Diagnoser {
   private readonly scanner: TextScanner
+  /** Each entry's codes in lower case, built once rather than on every diagnosis. */
+  private readonly entryCodes = new Map<Entry, ReadonlySet<string>>()
 
   constructor(private readonly kb: KnowledgeBase) {
     this.scanner = new TextScanner(kb, [...CONTEXT_FLAGS, ...STATED_FLAGS])
+    for (const entry of kb.entries) {
+      this.entryCodes.set(
+        entry,
+        new Set([...entry.codes, ...entry.match.codes].map((c) => c.toLowerCase())),
+      )
+    }
+  }
+
+  private codesOf(entry: Entry): ReadonlySet<string> {
+    return this.entryCodes.get(entry) ?? new Set()
   }
 
   diagnose(input: unknown): Diagnosis {
@@ -116,9 +142,8 @@ export class Diagnoser {
       if (leaf.key !== null && CODE_KEYS.has(leaf.key) && CODE_VALUE.test(leaf.value))
         stated.push(leaf.value)
     }
-    if (STATED_FLAGS.some((f) => scan.flags.has(f)))
-      for (const m of haystack.matchAll(STATED_CODE)) if (m[1]) stated.push(m[1])
-    for (const m of haystack.matchAll(CODE_LIKE)) stated.push(m[0])
+    if (STATED_FLAGS.some((f) => scan.flags.has(f))) allMatches(STATED_CODE, haystack, 1, stated)
+    allMatches(CODE_LIKE, haystack, 0, stated)
     for (const c of stated) {
       if (allCodes.length >= 50) break
       const key = c.toLowerCase()
@@ -135,9 +160,7 @@ export class Diagnoser {
     const alternatives = candidates.slice(1)
     if (!best) return this.fallback(haystack, ctx, scan)
 
-    const entryCodes = new Set(
-      [...best.entry.codes, ...best.entry.match.codes].map((c) => c.toLowerCase()),
-    )
+    const entryCodes = this.codesOf(best.entry)
     const own = known.find((k) => entryCodes.has(k.code.toLowerCase()))
     const wrapper = known.findLast((k) => k.entry.match.wrapper && k.entry !== best.entry)
     if (wrapper && !own) ctx.wrapper = wrapper.code
