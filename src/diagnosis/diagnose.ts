@@ -85,17 +85,40 @@ const PLACEHOLDER_FALLBACK: Record<string, string> = {
   dataSourceKind: 'the data source',
 }
 
+/**
+ * Fix steps split once at their placeholders: literal, key, literal, key, …, literal. Keyed by the
+ * step's text, so the cache is bounded by the reference; a replace with a callback on every
+ * diagnosis cost as much as the context extraction.
+ */
+const templates = new Map<string, readonly string[]>()
+
+function template(step: string): readonly string[] {
+  let parts = templates.get(step)
+  if (parts === undefined) {
+    parts = step.split(/\{(\w{2,20})\}/)
+    templates.set(step, parts)
+  }
+  return parts
+}
+
 /** Fills `{server}`-style placeholders in fix steps from the context, or a neutral phrase. */
 export function personalise(steps: readonly string[], ctx: DiagnosisContext): string[] {
-  return steps.map((s) =>
-    !s.includes('{')
-      ? s
-      : s.replace(/\{(\w{2,20})\}/g, (whole, key: string) => {
-          const value = (ctx as unknown as Record<string, unknown>)[key]
-          if (typeof value === 'string' && value.length > 0) return value
-          return PLACEHOLDER_FALLBACK[key] ?? whole
-        }),
-  )
+  const values = ctx as unknown as Record<string, unknown>
+  return steps.map((s) => {
+    if (!s.includes('{')) return s
+    const parts = template(s)
+    let out = parts[0] ?? ''
+    for (let i = 1; i < parts.length; i += 2) {
+      const key = parts[i] ?? ''
+      const value = values[key]
+      out +=
+        typeof value === 'string' && value.length > 0
+          ? value
+          : (PLACEHOLDER_FALLBACK[key] ?? `{${key}}`)
+      out += parts[i + 1] ?? ''
+    }
+    return out
+  })
 }
 
 const round = (n: number) => Math.round(n * 100) / 100

@@ -65,9 +65,11 @@ const B = 0.75
 
 interface Postings {
   readonly docs: Int32Array
-  readonly tfs: Float64Array
-  /** BM25's inverse document frequency of the term, computed once. */
-  readonly idf: number
+  /**
+   * Each entry's whole BM25 term score, idf · tf · (k1 + 1) / (tf + norm), computed once: nothing
+   * in it depends on the query, and the division was most of the scoring loop's cost.
+   */
+  readonly weights: Float64Array
 }
 
 export interface SearchHit {
@@ -82,8 +84,6 @@ export interface SearchHit {
 export class SearchIndex {
   private readonly entries: Entry[] = []
   private readonly postings = new Map<string, Postings>()
-  /** BM25's length normalisation per entry, computed once: k1 · (1 − b + b · length / average). */
-  private readonly norms: Float64Array
   /**
    * One query's scores, kept between calls and zeroed again where touched: a fresh typed array
    * per query cost a third as much as the scoring. Search is synchronous, so never shared.
@@ -118,15 +118,18 @@ export class SearchIndex {
       lengths.push(length)
     })
     const n = entries.length
+    const avg = lengths.length === 0 ? 1 : lengths.reduce((a, b) => a + b, 0) / lengths.length
+    const norms = Float64Array.from(lengths, (len) => K1 * (1 - B + (B * len) / avg))
     for (const [token, list] of lists) {
+      const idf = Math.log(1 + (n - list.docs.length + 0.5) / (list.docs.length + 0.5))
       this.postings.set(token, {
         docs: Int32Array.from(list.docs),
-        tfs: Float64Array.from(list.tfs),
-        idf: Math.log(1 + (n - list.docs.length + 0.5) / (list.docs.length + 0.5)),
+        weights: Float64Array.from(
+          list.tfs,
+          (tf, i) => (idf * tf * (K1 + 1)) / (tf + (norms[list.docs[i] ?? 0] ?? 0)),
+        ),
       })
     }
-    const avg = lengths.length === 0 ? 1 : lengths.reduce((a, b) => a + b, 0) / lengths.length
-    this.norms = Float64Array.from(lengths, (len) => K1 * (1 - B + (B * len) / avg))
     this.scores = new Float64Array(entries.length)
   }
 
@@ -140,20 +143,19 @@ export class SearchIndex {
     })
     if (terms.size === 0) return []
     const n = this.entries.length
-    const { scores, norms } = this
+    const { scores } = this
     const touched: number[] = []
     // Words in a third or more of the entries say little (low idf) and cost the most; skip them.
     const common = Math.max(8, n / 3)
     for (const term of terms) {
       const list = this.postings.get(term)
       if (!list || list.docs.length > common) continue
-      const { docs, tfs, idf } = list
+      const { docs, weights } = list
       for (let i = 0; i < docs.length; i++) {
         const doc = docs[i] as number
-        const tf = tfs[i] as number
         const before = scores[doc] as number
         if (before === 0) touched.push(doc)
-        scores[doc] = before + (idf * tf * (K1 + 1)) / (tf + (norms[doc] as number))
+        scores[doc] = before + (weights[i] as number)
       }
     }
     // Keep only the best `limit` by insertion: the diagnosis fallback asks for 5 of ~150 touched,
