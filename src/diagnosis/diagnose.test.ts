@@ -202,6 +202,14 @@ describe('honesty', () => {
     for (const a of r.alternatives) expect(a.confidence).toBeLessThanOrEqual(r.confidence)
   })
 
+  it('with no match, guesses the category from its words, word endings included', () => {
+    const r = d.diagnose('Zorblat job 7 stopped: the caller lacks the permissions it needs')
+    expect(r.slug).toBeNull()
+    expect(r.category).toBe('permissions')
+    const s = d.diagnose("Zorblat job 7 stopped: this user doesn't have access to it")
+    expect(s.category).toBe('permissions')
+  })
+
   it('never accepts a non-string input as text', () => {
     expect(d.diagnose(42).slug).toBeNull()
     expect(d.diagnose(undefined as unknown as string).slug).toBeNull()

@@ -25,7 +25,10 @@ export const CATEGORY_HINTS: readonly (readonly [Category, readonly string[]])[]
   [
     'permissions',
     [
-      'permission',
+      'permission*',
+      'does not have access',
+      "doesn't have access",
+      'insufficient privileges',
       'forbidden',
       'access denied',
       'access is denied',
