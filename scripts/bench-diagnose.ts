@@ -10,7 +10,7 @@ import { openKb } from '../src/kb/kb.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
-const ROUNDS = 5
+const ROUNDS = 9
 
 const t0 = performance.now()
 const kb = await openKb()
