@@ -122,9 +122,6 @@ const TEXT_RULES: readonly [Field, RegExp, string | readonly string[] | null][] 
   ],
 ]
 
-const hinted = (hint: string | readonly string[] | null, flags: ReadonlySet<string>): boolean =>
-  hint === null || (typeof hint === 'string' ? flags.has(hint) : hint.some((h) => flags.has(h)))
-
 /** `pbi.error` detail names and JSON keys that carry a context value directly. */
 const DETAIL_FIELDS: Record<string, Field> = {
   server: 'server',
@@ -201,6 +198,37 @@ const STATUS_RULES: readonly [RegExp, readonly string[]][] = [
 const STATUS_NAME_RULE =
   /'(BadRequest|Unauthorized|Forbidden|NotFound|TooManyRequests|InternalServerError|BadGateway|ServiceUnavailable|GatewayTimeout)'/
 
+/**
+ * Which rules each literal enables (indexes into TEXT_RULES, then STATUS_RULES after them, then
+ * the status-name rule): a text holds a handful of literals, so walking those beats asking every
+ * rule about each of its literals.
+ */
+const STATUS_NAME_INDEX = TEXT_RULES.length + STATUS_RULES.length
+const RULES_BY_LITERAL = new Map<string, number[]>()
+;[
+  ...TEXT_RULES.map(([, , hint]) => hint),
+  ...STATUS_RULES.map(([, hint]) => hint),
+  STATUS_WORDS,
+].forEach((hint, index) => {
+  for (const literal of hint === null ? [] : typeof hint === 'string' ? [hint] : hint) {
+    const list = RULES_BY_LITERAL.get(literal)
+    if (list) list.push(index)
+    else RULES_BY_LITERAL.set(literal, [index])
+  }
+})
+
+/** The rules that need no literal. */
+const ALWAYS_ENABLED = Uint8Array.from({ length: STATUS_NAME_INDEX + 1 }, (_, i) =>
+  i < TEXT_RULES.length && (TEXT_RULES[i] as (typeof TEXT_RULES)[number])[2] === null ? 1 : 0,
+)
+
+/** 1 for each rule whose literal occurred (or that needs none). */
+function enabledRules(flags: ReadonlySet<string>): Uint8Array {
+  const enabled = ALWAYS_ENABLED.slice()
+  for (const flag of flags) for (const i of RULES_BY_LITERAL.get(flag) ?? []) enabled[i] = 1
+  return enabled
+}
+
 /** The literals that gate the rules above and the status rules, for the text scanner to look for. */
 export const CONTEXT_FLAGS: readonly string[] = [
   ...TEXT_RULES.flatMap(([, , hint]) =>
@@ -244,14 +272,16 @@ export function extractContext(
 
   const window = haystack.length > CONTEXT_WINDOW ? haystack.slice(0, CONTEXT_WINDOW) : haystack
   // A rule whose literal is absent cannot match; the scanner found the literals in its one pass.
-  for (const [field, re, hint] of TEXT_RULES) {
-    if (ctx[field] !== undefined || !hinted(hint, flags)) continue
+  const enabled = enabledRules(flags)
+  TEXT_RULES.forEach(([field, re], i) => {
+    if (enabled[i] === 0 || ctx[field] !== undefined) return
     const m = re.exec(window)
     if (m?.[1]) set(field, m[1])
-  }
+  })
   if (ctx.httpStatus === undefined) {
-    for (const [re, hint] of STATUS_RULES) {
-      if (!hinted(hint, flags)) continue
+    for (let i = 0; i < STATUS_RULES.length; i++) {
+      if (enabled[TEXT_RULES.length + i] === 0) continue
+      const re = (STATUS_RULES[i] as (typeof STATUS_RULES)[number])[0]
       const m = re.exec(window)
       if (m?.[1]) {
         ctx.httpStatus = Number(m[1])
@@ -259,7 +289,7 @@ export function extractContext(
       }
     }
   }
-  if (ctx.httpStatus === undefined && hinted(STATUS_WORDS, flags)) {
+  if (ctx.httpStatus === undefined && enabled[STATUS_NAME_INDEX] === 1) {
     const m = STATUS_NAME_RULE.exec(window)
     if (m?.[1]) ctx.httpStatus = STATUS_NAMES[m[1].toLowerCase()] ?? 0
   }
