@@ -17,8 +17,20 @@ class Dfa {
   /** Character → column of the transition table; 0 is "any character no word contains". */
   private readonly classOf = new Uint16Array(65536)
   private readonly classes: number
-  /** Transition table; 16-bit while the automaton has fewer than 32,768 states (half the cache). */
+  /**
+   * Full transition rows for the first `dense` states (the shallow ones and those that branch);
+   * 16-bit while the automaton has fewer than 32,768 states.
+   */
   private readonly next: Uint16Array | Int32Array
+  private readonly dense: number
+  /**
+   * The other states — deep inside one word, with a single way on — keep only that way: its
+   * column, its target, and the failure state to fall back to otherwise. A full row for each of
+   * them made a megabyte-sized table whose rows missed the cache on every text.
+   */
+  private readonly soleClass: Uint16Array
+  private readonly soleNext: Uint16Array | Int32Array
+  private readonly failTo: Uint16Array | Int32Array
   /** Words ending in each state, by breadth-first state number. */
   private readonly out: number[][]
   private readonly lengths: number[]
@@ -106,9 +118,47 @@ class Dfa {
       const target = next[i] as number
       if (ends[order[target] as number] === 1) next[i] = target | flag
     }
-    this.next = next
+    // Keep full rows only for states near the root or with several ways on; number those first.
+    const depth = new Int32Array(trie.length)
+    for (const st of order)
+      for (const t of (trie[st] as Map<number, number>).values()) depth[t] = (depth[st] ?? 0) + 1
+    const isDense = (st: number) =>
+      (depth[st] ?? 0) <= DENSE_DEPTH || (trie[st] as Map<number, number>).size > 1
+    const renumbered = [...order.filter(isDense), ...order.filter((st) => !isDense(st))]
+    const dense = order.filter(isDense).length
+    const id = new Int32Array(trie.length)
+    renumbered.forEach((st, i) => {
+      id[st] = i
+    })
+    const withFlag = (st: number) => (id[st] ?? 0) | (ends[st] === 1 ? flag : 0)
+    const Table = big ? Int32Array : Uint16Array
+    const rows = new Table(dense * classes)
+    for (let i = 0; i < dense; i++) {
+      const from = (rank[renumbered[i] as number] ?? 0) * classes
+      for (let k = 0; k < classes; k++) {
+        const value = next[from + k] as number
+        rows[i * classes + k] = withFlag(order[value & ~flag] as number)
+      }
+    }
+    const sparse = trie.length - dense
+    this.soleClass = new Uint16Array(sparse)
+    this.soleNext = new Table(sparse)
+    this.failTo = new Table(sparse)
+    for (let j = 0; j < sparse; j++) {
+      const st = renumbered[dense + j] as number
+      const edges = trie[st] as Map<number, number>
+      // A word's last state has no way on: a column no character maps to.
+      this.soleClass[j] = NO_CLASS
+      for (const [k, t] of edges) {
+        this.soleClass[j] = k
+        this.soleNext[j] = withFlag(t)
+      }
+      this.failTo[j] = id[fail[st] ?? 0] ?? 0
+    }
+    this.next = rows
+    this.dense = dense
     this.flag = flag
-    this.out = order.map((state) => out[state] as number[])
+    this.out = renumbered.map((st) => out[st] as number[])
   }
 
   /** The trie state behind a (flag-free, breadth-first) table value. */
@@ -118,12 +168,16 @@ class Dfa {
 
   /** Calls `found(wordIndex, start)` for every occurrence, in text order. */
   scan(text: string, found: (word: number, start: number) => void): void {
-    const { next, classOf, classes, out, flag, lengths } = this
+    const { next, classOf, classes, out, flag, lengths, dense, soleClass, soleNext, failTo } = this
     const mask = flag - 1
     let s = 0
     for (let i = 0; i < text.length; i++) {
       // Typed-array reads inside bounds: the casts only drop the `undefined` of noUncheckedIndexedAccess.
-      s = next[s * classes + (classOf[text.charCodeAt(i)] as number)] as number
+      const k = classOf[text.charCodeAt(i)] as number
+      // A sparse state either goes on along its word or falls back towards the root, where every
+      // state has a full row; class 0 (no word has it) always falls back.
+      while (s >= dense && soleClass[s - dense] !== k) s = failTo[s - dense] as number
+      s = (s < dense ? next[s * classes + k] : soleNext[s - dense]) as number
       if (s < flag) continue
       s &= mask
       const words = out[s] as number[]
@@ -134,6 +188,10 @@ class Dfa {
     }
   }
 }
+
+/** States this close to the root keep a full row: nearly every character of a text visits them. */
+const DENSE_DEPTH = 2
+const NO_CLASS = 0xffff
 
 const NON_ASCII = /[^\u0000-\u007f]/
 
