@@ -58,19 +58,9 @@ const FIELDS: readonly [keyof Pick<Entry, 'title' | 'codes' | 'summary' | 'cause
   ['causes', 1],
 ]
 
-/** The entries containing one term, as parallel arrays (the scoring loop reads them in order). */
 const K1 = 1.2
 const MAX_QUERY_TERMS = 64
 const B = 0.75
-
-interface Postings {
-  readonly docs: Int32Array
-  /**
-   * Each entry's whole BM25 term score, idf · tf · (k1 + 1) / (tf + norm), computed once: nothing
-   * in it depends on the query, and the division was most of the scoring loop's cost.
-   */
-  readonly weights: Float64Array
-}
 
 export interface SearchHit {
   readonly entry: Entry
@@ -83,7 +73,17 @@ export interface SearchHit {
  */
 export class SearchIndex {
   private readonly entries: Entry[] = []
-  private readonly postings = new Map<string, Postings>()
+  /**
+   * Every term's entries, one run per term in two parallel pooled arrays (one block of memory
+   * rather than thousands of small ones, so a query's runs share the cache): `docs` names the
+   * entries, `weights` holds each one's whole BM25 term score, idf · tf · (k1 + 1) / (tf + norm),
+   * computed once since nothing in it depends on the query.
+   */
+  private readonly termIndex = new Map<string, number>()
+  private readonly runStart: Int32Array
+  private readonly runEnd: Int32Array
+  private readonly docs: Int32Array
+  private readonly weights: Float64Array
   /**
    * One query's scores, kept between calls and zeroed again where touched: a fresh typed array
    * per query cost a third as much as the scoring. Search is synchronous, so never shared.
@@ -120,15 +120,25 @@ export class SearchIndex {
     const n = entries.length
     const avg = lengths.length === 0 ? 1 : lengths.reduce((a, b) => a + b, 0) / lengths.length
     const norms = Float64Array.from(lengths, (len) => K1 * (1 - B + (B * len) / avg))
+    let total = 0
+    for (const list of lists.values()) total += list.docs.length
+    this.runStart = new Int32Array(lists.size)
+    this.runEnd = new Int32Array(lists.size)
+    this.docs = new Int32Array(total)
+    this.weights = new Float64Array(total)
+    let at = 0
     for (const [token, list] of lists) {
       const idf = Math.log(1 + (n - list.docs.length + 0.5) / (list.docs.length + 0.5))
-      this.postings.set(token, {
-        docs: Int32Array.from(list.docs),
-        weights: Float64Array.from(
-          list.tfs,
-          (tf, i) => (idf * tf * (K1 + 1)) / (tf + (norms[list.docs[i] ?? 0] ?? 0)),
-        ),
+      const t = this.termIndex.size
+      this.termIndex.set(token, t)
+      this.runStart[t] = at
+      list.docs.forEach((doc, i) => {
+        const tf = list.tfs[i] ?? 0
+        this.docs[at] = doc
+        this.weights[at] = (idf * tf * (K1 + 1)) / (tf + (norms[doc] ?? 0))
+        at++
       })
+      this.runEnd[t] = at
     }
     this.scores = new Float64Array(entries.length)
   }
@@ -143,15 +153,17 @@ export class SearchIndex {
     })
     if (terms.size === 0) return []
     const n = this.entries.length
-    const { scores } = this
+    const { scores, docs, weights, runStart, runEnd } = this
     const touched: number[] = []
     // Words in a third or more of the entries say little (low idf) and cost the most; skip them.
     const common = Math.max(8, n / 3)
     for (const term of terms) {
-      const list = this.postings.get(term)
-      if (!list || list.docs.length > common) continue
-      const { docs, weights } = list
-      for (let i = 0; i < docs.length; i++) {
+      const t = this.termIndex.get(term)
+      if (t === undefined) continue
+      const from = runStart[t] as number
+      const to = runEnd[t] as number
+      if (to - from > common) continue
+      for (let i = from; i < to; i++) {
         const doc = docs[i] as number
         const before = scores[doc] as number
         if (before === 0) touched.push(doc)
