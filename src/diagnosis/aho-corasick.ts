@@ -31,7 +31,7 @@ class Dfa {
   private readonly soleClass: Uint16Array
   private readonly soleNext: Uint16Array | Int32Array
   private readonly failTo: Uint16Array | Int32Array
-  /** Words ending in each state, by breadth-first state number. */
+  /** Words ending in each state, by state number (dense states first). */
   private readonly out: number[][]
   private readonly lengths: number[]
   /** The bit set on transitions into states that end a word (above every state number). */
@@ -78,67 +78,56 @@ class Dfa {
       }
       ;(out[s] as number[]).push(index)
     })
-    // States are numbered breadth-first, so the shallow ones every text passes through share a
-    // few cache lines, and each transition carries a flag bit saying whether its target ends a
-    // word: the hot loop then reads one table and nothing else on most characters.
+    // A full table first, filled breadth-first so a state's failure target is complete before the
+    // state itself; the compact one below is cut from it.
     const order: number[] = [0]
     const fail = new Int32Array(trie.length)
     for (let head = 0; head < order.length; head++) {
       for (const t of (trie[order[head] as number] as Map<number, number>).values()) order.push(t)
     }
-    const rank = new Int32Array(trie.length)
-    order.forEach((state, i) => {
-      rank[state] = i
-    })
-    const big = trie.length >= 32768
-    const flag = big ? 0x40000000 : 0x8000
-    const next = big
-      ? new Int32Array(trie.length * classes)
-      : new Uint16Array(trie.length * classes)
+    const full = new (trie.length < 65536 ? Uint16Array : Int32Array)(trie.length * classes)
     const ends = new Uint8Array(trie.length)
-    // Breadth-first, so a state's failure target is complete before the state itself.
     for (const s of order) {
       const f = fail[s] ?? 0
       if (s !== 0) (out[s] as number[]).push(...(out[f] as number[]))
       if ((out[s] as number[]).length > 0) ends[s] = 1
-      const row = (rank[s] ?? 0) * classes
-      const failRow = (rank[f] ?? 0) * classes
+      const row = s * classes
+      const failRow = f * classes
       for (let k = 0; k < classes; k++) {
         const t = (trie[s] as Map<number, number>).get(k)
         if (t === undefined) {
-          next[row + k] = s === 0 ? 0 : (next[failRow + k] ?? 0)
+          full[row + k] = s === 0 ? 0 : (full[failRow + k] ?? 0)
         } else {
-          fail[t] = s === 0 ? 0 : this.stateOf(next[failRow + k] ?? 0, flag, order)
-          next[row + k] = rank[t] ?? 0
+          fail[t] = s === 0 ? 0 : (full[failRow + k] ?? 0)
+          full[row + k] = t
         }
       }
     }
-    // Flags go on once every state's outputs are final.
-    for (let i = 0; i < next.length; i++) {
-      const target = next[i] as number
-      if (ends[order[target] as number] === 1) next[i] = target | flag
-    }
     // Keep full rows only for states near the root or with several ways on; number those first.
+    // Each transition carries a flag bit saying whether its target ends a word, so the hot loop
+    // reads nothing else on most characters.
     const depth = new Int32Array(trie.length)
     for (const st of order)
       for (const t of (trie[st] as Map<number, number>).values()) depth[t] = (depth[st] ?? 0) + 1
-    const isDense = (st: number) =>
-      (depth[st] ?? 0) <= DENSE_DEPTH || (trie[st] as Map<number, number>).size > 1
-    const renumbered = [...order.filter(isDense), ...order.filter((st) => !isDense(st))]
-    const dense = order.filter(isDense).length
+    const denseStates = order.filter(
+      (st) => (depth[st] ?? 0) <= DENSE_DEPTH || (trie[st] as Map<number, number>).size > 1,
+    )
+    const isDense = new Uint8Array(trie.length)
+    for (const st of denseStates) isDense[st] = 1
+    const renumbered = [...denseStates, ...order.filter((st) => isDense[st] === 0)]
+    const dense = denseStates.length
     const id = new Int32Array(trie.length)
     renumbered.forEach((st, i) => {
       id[st] = i
     })
+    const big = trie.length >= 32768
+    const flag = big ? 0x40000000 : 0x8000
     const withFlag = (st: number) => (id[st] ?? 0) | (ends[st] === 1 ? flag : 0)
     const Table = big ? Int32Array : Uint16Array
     const rows = new Table(dense * classes)
     for (let i = 0; i < dense; i++) {
-      const from = (rank[renumbered[i] as number] ?? 0) * classes
-      for (let k = 0; k < classes; k++) {
-        const value = next[from + k] as number
-        rows[i * classes + k] = withFlag(order[value & ~flag] as number)
-      }
+      const from = (renumbered[i] as number) * classes
+      for (let k = 0; k < classes; k++) rows[i * classes + k] = withFlag(full[from + k] ?? 0)
     }
     const sparse = trie.length - dense
     this.soleClass = new Uint16Array(sparse)
@@ -159,11 +148,6 @@ class Dfa {
     this.dense = dense
     this.flag = flag
     this.out = renumbered.map((st) => out[st] as number[])
-  }
-
-  /** The trie state behind a (flag-free, breadth-first) table value. */
-  private stateOf(value: number, flag: number, order: readonly number[]): number {
-    return order[value & ~flag] ?? 0
   }
 
   /** Calls `found(wordIndex, start)` for every occurrence, in text order. */

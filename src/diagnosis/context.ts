@@ -230,12 +230,7 @@ function enabledRules(flags: ReadonlySet<string>): Uint8Array {
 }
 
 /** The literals that gate the rules above and the status rules, for the text scanner to look for. */
-export const CONTEXT_FLAGS: readonly string[] = [
-  ...TEXT_RULES.flatMap(([, , hint]) =>
-    hint === null ? [] : typeof hint === 'string' ? [hint] : [...hint],
-  ),
-  ...STATUS_RULES.flatMap(([, hint]) => hint),
-]
+export const CONTEXT_FLAGS: readonly string[] = [...RULES_BY_LITERAL.keys()]
 
 /** Context rules read at most this much text: identifiers sit near the top of real error texts. */
 const CONTEXT_WINDOW = 64 * 1024

@@ -80,8 +80,8 @@ export class SearchIndex {
    * computed once since nothing in it depends on the query.
    */
   private readonly termIndex = new Map<string, number>()
+  /** Term t's run is runStart[t] up to runStart[t + 1]. */
   private readonly runStart: Int32Array
-  private readonly runEnd: Int32Array
   private readonly docs: Int32Array
   private readonly weights: Float64Array
   /**
@@ -122,8 +122,7 @@ export class SearchIndex {
     const norms = Float64Array.from(lengths, (len) => K1 * (1 - B + (B * len) / avg))
     let total = 0
     for (const list of lists.values()) total += list.docs.length
-    this.runStart = new Int32Array(lists.size)
-    this.runEnd = new Int32Array(lists.size)
+    this.runStart = new Int32Array(lists.size + 1)
     this.docs = new Int32Array(total)
     this.weights = new Float64Array(total)
     let at = 0
@@ -138,8 +137,8 @@ export class SearchIndex {
         this.weights[at] = (idf * tf * (K1 + 1)) / (tf + (norms[doc] ?? 0))
         at++
       })
-      this.runEnd[t] = at
     }
+    this.runStart[lists.size] = at
     this.scores = new Float64Array(entries.length)
   }
 
@@ -153,7 +152,7 @@ export class SearchIndex {
     })
     if (terms.size === 0) return []
     const n = this.entries.length
-    const { scores, docs, weights, runStart, runEnd } = this
+    const { scores, docs, weights, runStart } = this
     const touched: number[] = []
     // Words in a third or more of the entries say little (low idf) and cost the most; skip them.
     const common = Math.max(8, n / 3)
@@ -161,7 +160,7 @@ export class SearchIndex {
       const t = this.termIndex.get(term)
       if (t === undefined) continue
       const from = runStart[t] as number
-      const to = runEnd[t] as number
+      const to = runStart[t + 1] as number
       if (to - from > common) continue
       for (let i = from; i < to; i++) {
         const doc = docs[i] as number
