@@ -86,27 +86,22 @@ const PLACEHOLDER_FALLBACK: Record<string, string> = {
 }
 
 /**
- * Fix steps split once at their placeholders: literal, key, literal, key, …, literal. Keyed by the
- * step's text, so the cache is bounded by the reference; a replace with a callback on every
- * diagnosis cost as much as the context extraction.
+ * Each entry's fix steps split once at their placeholders (literal, key, literal, …, literal),
+ * keyed by the steps array itself: a replace with a callback, or even a scan of every step for
+ * "{", on each diagnosis cost as much as the context extraction.
  */
-const templates = new Map<string, readonly string[]>()
-
-function template(step: string): readonly string[] {
-  let parts = templates.get(step)
-  if (parts === undefined) {
-    parts = step.split(/\{(\w{2,20})\}/)
-    templates.set(step, parts)
-  }
-  return parts
-}
+const templates = new WeakMap<readonly string[], readonly (readonly string[])[]>()
 
 /** Fills `{server}`-style placeholders in fix steps from the context, or a neutral phrase. */
 export function personalise(steps: readonly string[], ctx: DiagnosisContext): string[] {
+  let split = templates.get(steps)
+  if (split === undefined) {
+    split = steps.map((s) => s.split(/\{(\w{2,20})\}/))
+    templates.set(steps, split)
+  }
   const values = ctx as unknown as Record<string, unknown>
-  return steps.map((s) => {
-    if (!s.includes('{')) return s
-    const parts = template(s)
+  return split.map((parts, n) => {
+    if (parts.length === 1) return steps[n] ?? ''
     let out = parts[0] ?? ''
     for (let i = 1; i < parts.length; i += 2) {
       const key = parts[i] ?? ''
