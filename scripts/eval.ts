@@ -1,7 +1,8 @@
 // npm run eval: scores the diagnosis engine on every labelled corpus in eval/ and on
 // ../shared/eval/dev.jsonl. Prints accuracy, unknown rate and a confusion table per corpus.
 // --verbose lists every miss of the tuning corpora; the held-out set (eval/holdout*.jsonl) only
-// ever shows its totals, so nobody tunes on it by accident. File names given as arguments
+// ever shows its totals (its own confusion table too only with --holdout-detail), so nobody tunes
+// on it by accident. File names given as arguments
 // (`npm run eval -- eval/corpus3.jsonl`) restrict the run to those corpora.
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
@@ -16,7 +17,7 @@ const verbose = process.argv.includes('--verbose')
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 
-function report(name: string, s: Scores, listMisses: boolean): void {
+function report(name: string, s: Scores, listMisses: boolean, confusion = true): void {
   console.log(`\n## ${name}: ${s.cases} cases`)
   console.log(`category accuracy  ${pct(s.categoryAccuracy)}`)
   console.log(
@@ -24,6 +25,10 @@ function report(name: string, s: Scores, listMisses: boolean): void {
   )
   console.log(`code top-3         ${pct(s.codeTop3)}`)
   console.log(`unknown rate       ${pct(s.unknownRate)}`)
+  if (!confusion) {
+    console.log('(held-out set: confusion table with --holdout-detail)')
+    return
+  }
   const predicted = [...CATEGORIES, 'unknown']
   const short = (c: string) => c.slice(0, 6)
   console.log(`\nconfusion (rows: expected, columns: predicted)`)
@@ -84,7 +89,8 @@ for (const [name, file] of corpora) {
   const cases = await readCorpus(file)
   all.push(...cases)
   const s = evaluate(kb, diagnoser, cases)
-  report(name, s, verbose && !name.startsWith('eval/holdout'))
+  const heldOut = name.startsWith('eval/holdout')
+  report(name, s, verbose && !heldOut, !heldOut || process.argv.includes('--holdout-detail'))
   floors[name] = { categoryAccuracy: floor(s.categoryAccuracy), codeTop1: floor(s.codeTop1) }
 }
 if (process.argv.includes('--write-floors')) {
