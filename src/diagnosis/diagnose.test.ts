@@ -33,6 +33,12 @@ describe('matching levels', () => {
     expect(inner.context.wrapper).toBe('rsErrorOpeningConnection')
   })
 
+  it('typographic quotes match the plain ones of the wordings', () => {
+    const text = 'The application isn\u2019t allowed to make application on-behalf-of calls.'
+    expect(d.diagnose(text).slug).toBe('aadsts7000114-app-on-behalf-of-not-allowed')
+    expect(d.diagnose(text.replace('\u2019', '\u00b4')).slug).toBeNull()
+  })
+
   it('a number is a code only where the text says so', () => {
     const coded = d.diagnose("Login failed for user 'etl'. (Microsoft SQL Server, Error: 18456)")
     expect(coded.code).toBe('18456')

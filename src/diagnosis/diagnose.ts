@@ -67,6 +67,10 @@ function allMatches(re: RegExp, text: string, group: number, out: string[]): voi
   re.lastIndex = 0
 }
 
+const TYPOGRAPHIC_QUOTES = /[\u2018\u2019\u201c\u201d]/
+const TYPOGRAPHIC_QUOTES_ALL = /[\u2018\u2019\u201c\u201d]/g
+const plainQuote = (q: string) => (q === '\u2018' || q === '\u2019' ? "'" : '"')
+
 /** `Expression.Error`-style names are families of errors, not one error's code. */
 const FAMILY = /\.(?:Error|Firewall)$/
 
@@ -144,11 +148,16 @@ export class Diagnoser {
     // The raw text, then every string decoded from its JSON. When the whole input is one JSON
     // document its decoded strings alone say everything (keys and punctuation add nothing).
     const decoded = unwrapped.leaves.map((l) => l.value).join('\n')
-    const haystack = unwrapped.whole
+    const joined = unwrapped.whole
       ? decoded
       : unwrapped.leaves.length > 0
         ? `${text}\n${decoded}`
         : text
+    // Word processors and web pages turn quotes typographic ("didn’t", “Details”); the reference's
+    // wordings use plain ones.
+    const haystack = TYPOGRAPHIC_QUOTES.test(joined)
+      ? joined.replace(TYPOGRAPHIC_QUOTES_ALL, plainQuote)
+      : joined
     const scan = this.scanner.scan(haystack)
     const known = scan.codes
     const allCodes = known.map((k) => k.code)
