@@ -33,9 +33,12 @@ describe('matching levels', () => {
     expect(inner.context.wrapper).toBe('rsErrorOpeningConnection')
   })
 
-  it('typographic quotes match the plain ones of the wordings', () => {
+  it('typographic quotes and non-breaking spaces match the plain ones of the wordings', () => {
     const text = 'The application isn\u2019t allowed to make application on-behalf-of calls.'
     expect(d.diagnose(text).slug).toBe('aadsts7000114-app-on-behalf-of-not-allowed')
+    expect(d.diagnose(text.replaceAll(' ', '\u00a0')).slug).toBe(
+      'aadsts7000114-app-on-behalf-of-not-allowed',
+    )
     expect(d.diagnose(text.replace('\u2019', '\u00b4')).slug).toBeNull()
   })
 

@@ -67,9 +67,17 @@ function allMatches(re: RegExp, text: string, group: number, out: string[]): voi
   re.lastIndex = 0
 }
 
-const TYPOGRAPHIC_QUOTES = /[\u2018\u2019\u201c\u201d]/
-const TYPOGRAPHIC_QUOTES_ALL = /[\u2018\u2019\u201c\u201d]/g
-const plainQuote = (q: string) => (q === '\u2018' || q === '\u2019' ? "'" : '"')
+const TYPOGRAPHIC = /[\u2018\u2019\u201c\u201d\u00a0\u202f]/
+const TYPOGRAPHIC_ALL = /[\u2018\u2019\u201c\u201d\u00a0\u202f]/g
+const PLAIN: Record<string, string> = {
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201c': '"',
+  '\u201d': '"',
+  '\u00a0': ' ',
+  '\u202f': ' ',
+}
+const plain = (c: string) => PLAIN[c] ?? c
 
 /** `Expression.Error`-style names are families of errors, not one error's code. */
 const FAMILY = /\.(?:Error|Firewall)$/
@@ -153,11 +161,9 @@ export class Diagnoser {
       : unwrapped.leaves.length > 0
         ? `${text}\n${decoded}`
         : text
-    // Word processors and web pages turn quotes typographic ("didn’t", “Details”); the reference's
-    // wordings use plain ones.
-    const haystack = TYPOGRAPHIC_QUOTES.test(joined)
-      ? joined.replace(TYPOGRAPHIC_QUOTES_ALL, plainQuote)
-      : joined
+    // Word processors and web pages make quotes typographic ("didn’t", “Details”) and spaces
+    // non-breaking (French "Détails :" above all); the reference's wordings use plain ones.
+    const haystack = TYPOGRAPHIC.test(joined) ? joined.replace(TYPOGRAPHIC_ALL, plain) : joined
     const scan = this.scanner.scan(haystack)
     const known = scan.codes
     const allCodes = known.map((k) => k.code)
