@@ -2,8 +2,8 @@
 // ../shared/eval/dev.jsonl. Prints accuracy, unknown rate and a confusion table per corpus.
 // --verbose lists every miss of the tuning corpora; the held-out set (eval/holdout*.jsonl) only
 // ever shows its totals (its own confusion table too only with --holdout-detail), so nobody tunes
-// on it by accident. File names given as arguments
-// (`npm run eval -- eval/corpus3.jsonl`) restrict the run to those corpora.
+// on it by accident. File names given as arguments (`npm run eval -- eval/corpus3.jsonl`) restrict
+// the run to those corpora.
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'

@@ -67,8 +67,7 @@ function allMatches(re: RegExp, text: string, group: number, out: string[]): voi
   re.lastIndex = 0
 }
 
-const TYPOGRAPHIC = /[\u2018\u2019\u201c\u201d\u00a0\u202f]/
-const TYPOGRAPHIC_ALL = /[\u2018\u2019\u201c\u201d\u00a0\u202f]/g
+const TYPOGRAPHIC = /[\u2018\u2019\u201c\u201d\u00a0\u202f]/g
 const PLAIN: Record<string, string> = {
   '\u2018': "'",
   '\u2019': "'",
@@ -163,7 +162,7 @@ export class Diagnoser {
         : text
     // Word processors and web pages make quotes typographic ("didn’t", “Details”) and spaces
     // non-breaking (French "Détails :" above all); the reference's wordings use plain ones.
-    const haystack = TYPOGRAPHIC.test(joined) ? joined.replace(TYPOGRAPHIC_ALL, plain) : joined
+    const haystack = joined.replace(TYPOGRAPHIC, plain)
     const scan = this.scanner.scan(haystack)
     const known = scan.codes
     const allCodes = known.map((k) => k.code)
