@@ -3,12 +3,19 @@
 // --verbose lists every miss of the tuning corpora; the held-out set (eval/holdout*.jsonl) only
 // ever shows its totals (its own confusion table too only with --holdout-detail), so nobody tunes
 // on it by accident. File names given as arguments (`npm run eval -- eval/corpus3.jsonl`) restrict
-// the run to those corpora.
+// the run to those corpora. Where eval/reader/labels.jsonl has text-only readings of a corpus, their
+// agreement with its labels is printed after its scores (what the text alone decides).
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { diagnoserFor } from '../src/diagnosis/diagnosis.service.ts'
-import { evaluate, readCorpus, type Scores } from '../src/diagnosis/evaluate.ts'
+import {
+  evaluate,
+  readCorpus,
+  readerAgreement,
+  readReaderLabels,
+  type Scores,
+} from '../src/diagnosis/evaluate.ts'
 import { openKb } from '../src/kb/kb.ts'
 import { CATEGORIES } from '../src/kb/taxonomy.ts'
 
@@ -81,6 +88,9 @@ if (only.length > 0) {
   }
   corpora.splice(0, corpora.length, ...corpora.filter(([, file]) => wanted.has(file)))
 }
+// Categories given by readers who saw only the texts: the share the text alone decides.
+const readerFile = path.join(root, 'eval/reader/labels.jsonl')
+const readerLabels = existsSync(readerFile) ? await readReaderLabels(readerFile) : []
 const all = []
 const floors: Record<string, { categoryAccuracy: number; codeTop1: number }> = {}
 // Floors are rounded down a little so they record the level, not the last decimal.
@@ -91,6 +101,11 @@ for (const [name, file] of corpora) {
   const s = evaluate(kb, diagnoser, cases)
   const heldOut = name.startsWith('eval/holdout')
   report(name, s, verbose && !heldOut, !heldOut || process.argv.includes('--holdout-detail'))
+  for (const r of readerAgreement(name, cases, readerLabels)) {
+    console.log(
+      `text-only reading ${r.reading}: ${pct(r.top1)} of ${r.cases} cases (with its second choice ${pct(r.top2)})`,
+    )
+  }
   floors[name] = { categoryAccuracy: floor(s.categoryAccuracy), codeTop1: floor(s.codeTop1) }
 }
 if (process.argv.includes('--write-floors')) {

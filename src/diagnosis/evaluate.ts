@@ -18,7 +18,8 @@ export const EvalCaseSchema = z.object({
 })
 export type EvalCase = z.infer<typeof EvalCaseSchema>
 
-export async function readCorpus(file: string): Promise<EvalCase[]> {
+/** Reads a JSON Lines file whose every line must satisfy `schema`; errors name the line and field. */
+async function readJsonl<T>(file: string, schema: z.ZodType<T>): Promise<T[]> {
   const text = await readFile(file, 'utf8')
   return text
     .split('\n')
@@ -31,7 +32,7 @@ export async function readCorpus(file: string): Promise<EvalCase[]> {
       } catch {
         throw new UserError('ERR_INPUT_INVALID', { file, line: n, reason: 'not valid JSON' })
       }
-      const parsed = EvalCaseSchema.safeParse(value)
+      const parsed = schema.safeParse(value)
       if (!parsed.success) {
         const issue = parsed.error.issues[0]
         throw new UserError('ERR_INPUT_INVALID', {
@@ -43,6 +44,74 @@ export async function readCorpus(file: string): Promise<EvalCase[]> {
       }
       return parsed.data
     })
+}
+
+export function readCorpus(file: string): Promise<EvalCase[]> {
+  return readJsonl(file, EvalCaseSchema)
+}
+
+/**
+ * A category given to a case by a person (or a separate model session) who read only its text and
+ * the taxonomy, never its source: what the text alone tells (eval/reader/README.md).
+ */
+export const ReaderLabelSchema = z
+  .object({
+    corpus: z.string().min(1),
+    id: z.string().min(1),
+    /** Which independent reading: cases read twice have two labels. */
+    reading: z.number().int().min(1),
+    category: z.enum(CATEGORIES),
+    /** The reader's second choice when the text seemed ambiguous between two. */
+    second: z.enum(CATEGORIES).nullable(),
+    sure: z.enum(['high', 'medium', 'low']),
+  })
+  .strict()
+export type ReaderLabel = z.infer<typeof ReaderLabelSchema>
+
+export function readReaderLabels(file: string): Promise<ReaderLabel[]> {
+  return readJsonl(file, ReaderLabelSchema)
+}
+
+export interface ReaderAgreement {
+  readonly reading: number
+  /** Cases of the corpus this reading labelled. */
+  readonly cases: number
+  /** Share whose reader category is accepted by the case's labels (as for the engine). */
+  readonly top1: number
+  /** Share accepted by the reader's first or second choice. */
+  readonly top2: number
+}
+
+/**
+ * How often text-only readers agree with the labels, which were set with the source's answer at
+ * hand: the share of a corpus that its text alone decides, against which the engine's category
+ * accuracy can be read.
+ */
+export function readerAgreement(
+  corpus: string,
+  cases: readonly EvalCase[],
+  labels: readonly ReaderLabel[],
+): ReaderAgreement[] {
+  const byId = new Map(cases.map((c) => [c.id, c]))
+  const readings = new Map<number, { cases: number; top1: number; top2: number }>()
+  for (const l of labels) {
+    const c = l.corpus === corpus ? byId.get(l.id) : undefined
+    if (c === undefined) continue
+    const accepted = new Set<string>([c.expected_category, ...(c.alt_categories ?? [])])
+    const r = readings.get(l.reading) ?? { cases: 0, top1: 0, top2: 0 }
+    readings.set(l.reading, r)
+    r.cases++
+    if (accepted.has(l.category)) r.top1++
+    if (accepted.has(l.category) || (l.second !== null && accepted.has(l.second))) r.top2++
+  }
+  return [...readings]
+    .sort(([a], [b]) => a - b)
+    .map(([reading, r]) => ({
+      reading,
+      cases: r.cases,
+      top1: r.top1 / r.cases,
+      top2: r.top2 / r.cases,
+    }))
 }
 
 export interface CaseResult {
