@@ -194,6 +194,30 @@ describe('matching levels', () => {
   })
 })
 
+describe('codes the reference does not list', () => {
+  it("Spark's bracketed error classes and CamelCase …Failure names are the error's code", () => {
+    const spark = d.diagnose(
+      'AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] The table or view `sales` cannot be found.',
+    )
+    expect(spark.code).toBe('TABLE_OR_VIEW_NOT_FOUND')
+    const livy = d.diagnose(
+      'LivyHttpRequestFailure: something went wrong while processing your request. Please try again. HTTP status code: 500.',
+    )
+    expect(livy.context.codes).toContain('LivyHttpRequestFailure')
+    // A full-text guess of the entry still reports the code the text states.
+    expect(livy.code).toBe('LivyHttpRequestFailure')
+  })
+
+  it('bracketed driver and state tags are not codes', () => {
+    const r = d.diagnose(
+      '[Microsoft][ODBC Driver 17 for SQL Server][SQL Server] [HY000] [X_1] failed',
+    )
+    expect(r.context.codes).not.toContain('HY000')
+    expect(r.context.codes).not.toContain('X_1')
+    expect(r.context.codes.some((c) => c.includes('Microsoft'))).toBe(false)
+  })
+})
+
 describe('honesty', () => {
   it.each(['my cat walked over the keyboard', '', '   ', '12345', '{}', '[]', 'null'])(
     'says "no match" for %j',

@@ -41,9 +41,15 @@ interface Candidate {
   readonly why: string
 }
 
-/** Tokens that look like error codes, known to the reference or not, for the context. */
+/**
+ * Tokens that look like error codes, known to the reference or not, for the context: the service's
+ * own prefixes, M error families, CamelCase names ending in Error/Exception/Failure
+ * (LivyHttpRequestFailure) and Spark's bracketed error classes ([TABLE_OR_VIEW_NOT_FOUND]).
+ */
 const CODE_LIKE =
-  /\b(?:DM_GWPipeline_\w{3,80}|DMTS_\w{3,80}|ModelRefresh\w{0,80}|AADSTS\d{4,7}|0x[0-9A-Fa-f]{8}|PowerBI\w{3,60}Exception|PowerBI\w{3,60}|[A-Z][A-Za-z]{2,30}\.(?:Error|Firewall)|[A-Z][a-z]+[A-Z]\w{3,60}(?:Error|Exception))\b/g
+  /\b(?:DM_GWPipeline_\w{3,80}|DMTS_\w{3,80}|ModelRefresh\w{0,80}|AADSTS\d{4,7}|0x[0-9A-Fa-f]{8}|PowerBI\w{3,60}Exception|PowerBI\w{3,60}|[A-Z][A-Za-z]{2,30}\.(?:Error|Firewall)|[A-Z][a-z]+[A-Z]\w{3,60}(?:Error|Exception|Failure))\b/g
+/** Spark's error classes: a regex of their own, which starts with a literal and so skips text fast. */
+const BRACKETED_CLASS = /\[([A-Z][A-Z0-9]{1,30}(?:_[A-Z0-9]{1,30}){1,8})\]/g
 
 /** Words that point to a category when nothing in the reference matches (last resort). */
 const CODE_KEYS = new Set(['code', 'errorCode', 'error', 'cdsErrorCode'])
@@ -176,6 +182,7 @@ export class Diagnoser {
     }
     if (STATED_FLAGS.some((f) => scan.flags.has(f))) allMatches(STATED_CODE, haystack, 1, stated)
     allMatches(CODE_LIKE, haystack, 0, stated)
+    allMatches(BRACKETED_CLASS, haystack, 1, stated)
     for (const c of stated) {
       if (allCodes.length >= 50) break
       const key = c.toLowerCase()
@@ -309,7 +316,8 @@ export class Diagnoser {
     if (top && top.score >= FULLTEXT_MIN_SCORE && margin >= FULLTEXT_MIN_MARGIN) {
       return {
         slug: top.entry.slug,
-        code: null,
+        // The entry is a guess, but a code the text states is still the error's code.
+        code: ctx.codes.find((c) => !FAMILY.test(c)) ?? null,
         title: top.entry.title,
         category: top.entry.category,
         severity: top.entry.severity,
