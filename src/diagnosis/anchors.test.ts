@@ -140,6 +140,29 @@ describe('AhoCorasick', () => {
     }
   })
 
+  it('reports every occurrence with its start, in text order, past its buffer and after it', () => {
+    const ac = new AhoCorasick(['ab', 'b', 'abc'])
+    // 36,000 occurrences (72,000 slots) outgrow the reused buffer and the size it keeps.
+    const text = 'xabc'.repeat(12_000)
+    const seen: [number, number][] = []
+    ac.scan(text, (w, start) => seen.push([w, start]))
+    expect(seen).toHaveLength(36_000)
+    expect(seen.slice(0, 3)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 1],
+    ])
+    expect(seen.at(-1)).toEqual([2, 47_997])
+    // The next, small text is scanned with a fresh buffer and nothing of the old one.
+    const after: [number, number][] = []
+    ac.scan('abc', (w, start) => after.push([w, start]))
+    expect(after).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 0],
+    ])
+  })
+
   it('stays exact past 32,768 states, where the table widens to 32 bits', () => {
     // 2,500 words of 16 random letters give ~40,000 trie states.
     const letters = 'abcdefghijklmnopqrstuvwxyz'
