@@ -64,9 +64,16 @@ const TEXT_RULES: readonly [Field, RegExp, string | readonly string[] | null][] 
   ['server', /Data Source=([^;'"\n]{1,200})/i, 'data source='],
   ['server', /\bserver[:=]\s{0,2}'?([\w.\\,-]{2,200})/i, ['server:', 'server=']],
   ['server', /connecting to (?:the )?server '?([\w.\\,-]{2,200})/i, 'connecting'],
+  // Data Factory and Fabric copy activities: "Cannot connect to SQL Database: '<server>', Database: …".
+  [
+    'server',
+    /Cannot connect to SQL (?:Database|Server): '([^'\n]{2,200})'/i,
+    'cannot connect to sql',
+  ],
   ['database', /Initial Catalog=([^;'"\n]{1,200})/i, 'initial catalog'],
   ['database', /Cannot open database "([^"\n]{1,200})"/i, 'cannot open database'],
-  ['database', /\bdatabase[:=]\s{0,2}'?([\w.-]{2,200})/i, ['database:', 'database=']],
+  // Not "SQL Database: '<server>'", which names the product, then the server.
+  ['database', /(?<!SQL )\bdatabase[:=]\s{0,2}'?([\w.-]{2,200})/i, ['database:', 'database=']],
   ['user', /Login failed for user '([^'\n]{1,200})'/i, 'login failed'],
   [
     'gateway',

@@ -136,6 +136,13 @@ describe('matching levels', () => {
     })
   })
 
+  it('a copy activity names the product, then the server: "SQL Database" is not a database name', () => {
+    const r = d.diagnose(
+      "ErrorCode=SqlFailedToConnect,'Type=Microsoft.DataTransfer.Common.Shared.HybridDeliveryException,Message=Cannot connect to SQL Database: 'sql-prod.database.windows.net', Database: 'sales', User: 'loader'.",
+    )
+    expect(r.context).toMatchObject({ server: 'sql-prod.database.windows.net', database: 'sales' })
+  })
+
   it('M errors: a missing column, with table and column in the context', () => {
     const r = d.diagnose(
       "Expression.Error: The column 'Workspace Type' of the table wasn't found.\r\nDetails:\r\n    Workspace Type",
