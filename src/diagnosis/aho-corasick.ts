@@ -152,7 +152,8 @@ class Dfa {
 
   /**
    * (end state, end index) of each occurrence, collected by the loop below and reused between
-   * calls (scans are synchronous). Grows when a text has more occurrences than it holds.
+   * calls: scans are synchronous, and no `found` callback scans with the same automaton again.
+   * Grows when a text has more occurrences than it holds.
    */
   private ends = new Int32Array(256)
 
