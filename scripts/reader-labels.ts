@@ -6,15 +6,20 @@
 //     eval/reader/labels.jsonl; `npm run eval` then prints the agreement under each corpus.
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { z } from 'zod'
 import {
   type ReaderLabel,
   readCorpus,
   readerAgreement,
+  readJsonl,
   readReaderLabels,
 } from '../src/diagnosis/evaluate.ts'
-import { type BlindMap, blindCases, unblindLabels } from '../src/diagnosis/reader.ts'
-import { CATEGORIES } from '../src/kb/taxonomy.ts'
+import {
+  BlindLabelSchema,
+  type BlindMap,
+  blindCases,
+  unblindLabels,
+} from '../src/diagnosis/reader.ts'
+import { UserError } from '../src/shared/errors.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const labelsFile = path.join(root, 'eval/reader/labels.jsonl')
@@ -27,6 +32,10 @@ const fail = (message: string): never => {
   console.error(message)
   process.exit(2)
 }
+process.on('uncaughtException', (e) => {
+  if (!(e instanceof UserError)) throw e
+  fail(`${e.message}: ${JSON.stringify(e.details)}`)
+})
 
 if ((command !== 'prep' && command !== 'import') || dirArg === undefined) {
   fail(
@@ -65,24 +74,7 @@ if (command === 'prep') {
   const reading = Number(option('--reading'))
   if (!Number.isInteger(reading) || reading < 1) fail('--reading must be a whole number ≥ 1')
   const map = JSON.parse(await readFile(mapFile, 'utf8')) as BlindMap
-  const BlindLabel = z.object({
-    id: z.string(),
-    category: z.enum(CATEGORIES),
-    second: z.enum(CATEGORIES).nullable().default(null),
-    sure: z.enum(['high', 'medium', 'low']),
-  })
-  const text = await readFile(path.join(dir, 'labels.jsonl'), 'utf8')
-  const answers = text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      const parsed = BlindLabel.safeParse(JSON.parse(l))
-      if (!parsed.success)
-        return fail(
-          `labels.jsonl line ${i + 1}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
-        )
-      return parsed.data
-    })
+  const answers = await readJsonl(path.join(dir, 'labels.jsonl'), BlindLabelSchema)
   const labels: ReaderLabel[] = unblindLabels(answers, map, reading)
   const existing = await readReaderLabels(labelsFile)
   const key = (l: ReaderLabel) => `${l.corpus}|${l.id}|${l.reading}`

@@ -87,6 +87,9 @@ const plain = (c: string) => PLAIN[c] ?? c
 /** `Expression.Error`-style names are families of errors, not one error's code. */
 const FAMILY = /\.(?:Error|Firewall)$/
 
+/** The first code of the context that names one error, not a family. */
+const firstErrorCode = (ctx: DiagnosisContext) => ctx.codes.find((c) => !FAMILY.test(c))
+
 const PLACEHOLDER_FALLBACK: Record<string, string> = {
   server: 'the server',
   database: 'the database',
@@ -206,12 +209,7 @@ export class Diagnoser {
     return {
       slug: best.entry.slug,
       // A code the reference does not list is still the error's code (AADSTS70001 matched by wording).
-      code:
-        own?.code ??
-        wrapper?.code ??
-        known[0]?.code ??
-        ctx.codes.find((c) => !FAMILY.test(c)) ??
-        null,
+      code: own?.code ?? wrapper?.code ?? known[0]?.code ?? firstErrorCode(ctx) ?? null,
       title: best.entry.title,
       category: best.entry.category,
       severity: best.entry.severity,
@@ -317,7 +315,7 @@ export class Diagnoser {
       return {
         slug: top.entry.slug,
         // The entry is a guess, but a code the text states is still the error's code.
-        code: ctx.codes.find((c) => !FAMILY.test(c)) ?? null,
+        code: firstErrorCode(ctx) ?? null,
         title: top.entry.title,
         category: top.entry.category,
         severity: top.entry.severity,

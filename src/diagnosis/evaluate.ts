@@ -19,7 +19,10 @@ export const EvalCaseSchema = z.object({
 export type EvalCase = z.infer<typeof EvalCaseSchema>
 
 /** Reads a JSON Lines file whose every line must satisfy `schema`; errors name the line and field. */
-async function readJsonl<T>(file: string, schema: z.ZodType<T>): Promise<T[]> {
+export async function readJsonl<T>(
+  file: string,
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>,
+): Promise<T[]> {
   const text = await readFile(file, 'utf8')
   return text
     .split('\n')

@@ -1,5 +1,7 @@
+import { z } from 'zod'
+import { CATEGORIES } from '../kb/taxonomy.ts'
 import { UserError } from '../shared/errors.ts'
-import type { EvalCase, ReaderLabel } from './evaluate.ts'
+import { type EvalCase, type ReaderLabel, ReaderLabelSchema } from './evaluate.ts'
 
 /** A case as a text-only reader sees it: a neutral id and the text, nothing else. */
 export interface BlindCase {
@@ -47,12 +49,13 @@ export function blindCases(
 }
 
 /** A reader's answer for one neutral id (the format eval/reader/BRIEF.md asks for). */
-export interface BlindLabel {
-  readonly id: string
-  readonly category: ReaderLabel['category']
-  readonly second: ReaderLabel['second']
-  readonly sure: ReaderLabel['sure']
-}
+export const BlindLabelSchema = ReaderLabelSchema.pick({ category: true, sure: true })
+  .extend({
+    id: z.string().min(1),
+    second: z.enum(CATEGORIES).nullable().default(null),
+  })
+  .strip()
+export type BlindLabel = z.infer<typeof BlindLabelSchema>
 
 /**
  * Turns a reader's answers back into labels of the corpora. Every neutral id must be answered
