@@ -56,13 +56,18 @@ const TEXT_RULES: readonly [Field, RegExp, string | readonly string[] | null][] 
   ['aadsts', /\b(AADSTS\d{4,7})\b/, 'aadsts'],
   [
     'url',
-    /(?:contents from|Url[":\s=]{1,4}|URL[":\s=]{1,4})'?"?(https?:\/\/[^\s'"<>]{1,500})/,
+    /(?:contents from ?|Url[":\s=]{1,4}|URL[":\s=]{1,4})'?"?(https?:\/\/[^\s'"<>]{1,500})/,
     'http',
   ],
   ['path', /Could not find (?:file|a part of the path) '([^'\n]{1,400})'/i, 'could not find'],
   ['path', /(?:file|path) '((?:[A-Za-z]:\\|\\\\)[^'\n]{1,400})'/i, ["file '", "path '"]],
   ['server', /Data Source=([^;'"\n]{1,200})/i, 'data source='],
-  ['server', /\bserver[:=]\s{0,2}'?([\w.\\,-]{2,200})/i, ['server:', 'server=']],
+  // Not "SQL Server: The …" (the product) or "error from server: bad status" (prose after it).
+  [
+    'server',
+    /(?<!(?:SQL|from) )\bserver[:=]\s{0,2}'?(?![A-Za-z]{1,30} [a-z])([\w.\\,-]{2,200})/i,
+    ['server:', 'server='],
+  ],
   ['server', /connecting to (?:the )?server '?([\w.\\,-]{2,200})/i, 'connecting'],
   // Data Factory and Fabric copy activities: "Cannot connect to SQL Database: '<server>', Database: …".
   [
@@ -73,7 +78,11 @@ const TEXT_RULES: readonly [Field, RegExp, string | readonly string[] | null][] 
   ['database', /Initial Catalog=([^;'"\n]{1,200})/i, 'initial catalog'],
   ['database', /Cannot open database "([^"\n]{1,200})"/i, 'cannot open database'],
   // Not "SQL Database: '<server>'", which names the product, then the server.
-  ['database', /(?<!SQL )\bdatabase[:=]\s{0,2}'?([\w.-]{2,200})/i, ['database:', 'database=']],
+  [
+    'database',
+    /(?<!SQL )\bdatabase[:=]\s{0,2}'?(?![A-Za-z]{1,30} [a-z])([\w.-]{2,200})/i,
+    ['database:', 'database='],
+  ],
   ['user', /Login failed for user '([^'\n]{1,200})'/i, 'login failed'],
   [
     'gateway',
@@ -101,6 +110,8 @@ const TEXT_RULES: readonly [Field, RegExp, string | readonly string[] | null][] 
   ],
   ['groupId', new RegExp(`/groups/(${GUID})`, 'i'), '/groups/'],
   ['datasetId', new RegExp(`(?:/datasets/|Dataset )(${GUID})`, 'i'), 'dataset'],
+  // Power Query's error details: "DataSourceKind=SQL" (the path is read by dataSourcePath below).
+  ['dataSourceKind', /\bDataSourceKind ?= ?([A-Za-z][\w.]{0,40})/, 'datasourcekind'],
   [
     'dataSourceKind',
     /\b(Microsoft SQL|SQL Server|Web\.Contents|OData|SharePoint|ODBC|OLE DB|Excel|Snowflake|Databricks|Salesforce|Dataverse|Common Data Service|Analysis Services|Kusto|Azure Data Explorer|Azure Blob|Oracle|MySQL|PostgreSQL|Teradata|SAP HANA|File\.Contents)\b/i,
@@ -237,12 +248,41 @@ function enabledRules(flags: ReadonlySet<string>): Uint8Array {
 }
 
 /** The literals that gate the rules above and the status rules, for the text scanner to look for. */
-export const CONTEXT_FLAGS: readonly string[] = [...RULES_BY_LITERAL.keys()]
+export const CONTEXT_FLAGS: readonly string[] = [...RULES_BY_LITERAL.keys(), 'datasourcepath']
 
 /** Context rules read at most this much text: identifiers sit near the top of real error texts. */
 const CONTEXT_WINDOW = 64 * 1024
 
 const clean = (v: string) => v.trim().replace(/^['"]|['";,.]+$/g, '')
+
+const lastPart = (name: string) => name.slice(name.lastIndexOf('.') + 1)
+
+/** Power Query's "DataSourcePath=<server>;<database>" (or a URL, or a file) in free text. */
+const DATA_SOURCE_PATH = /\bDataSourcePath ?= ?([^\s"']{1,400})/
+
+const SERVER_LIKE = /^[\w.:<>/-]{2,200}(?:\\[\w$-]{1,100})?(?:,\d{1,5})?$/
+
+/**
+ * A data source path says what the source is in the kind's own form: a URL for web sources, a
+ * file path, "server;database" for SQL-style sources; a bare kind name (PowerBIRESTAPI) says nothing.
+ */
+function readSourcePath(
+  ctx: DiagnosisContext,
+  value: string,
+  set: (field: Field, value: string | undefined) => void,
+): void {
+  if (value.length === 0 || value.toLowerCase() === ctx.dataSourceKind?.toLowerCase()) return
+  if (/^https?:\/\//i.test(value)) {
+    set('url', value)
+  } else if (/^(?:[A-Za-z]:\\|\\\\)/.test(value)) {
+    set('path', value)
+  } else {
+    const [server = '', database] = value.split(';', 2)
+    if (!SERVER_LIKE.test(server)) return
+    set('server', server)
+    if (database) set('database', database)
+  }
+}
 
 /**
  * `haystack` is the raw text followed by the strings decoded from its JSON (see diagnose.ts), so one
@@ -261,8 +301,12 @@ export function extractContext(
     if (v.length > 0 && ctx[field] === undefined) ctx[field] = v
   }
 
+  let sourcePath: string | undefined
   for (const leaf of unwrapped.leaves) {
-    const name = (leaf.detail ?? leaf.key ?? '').toLowerCase()
+    // Detail names come bare ("Server") or qualified ("Microsoft.Data.Mashup.ValueError.Url"):
+    // the last part names the value.
+    const name = lastPart((leaf.detail ?? leaf.key ?? '').toLowerCase())
+    if (name === 'datasourcepath') sourcePath ??= leaf.value.slice(0, 2000)
     const field = DETAIL_FIELDS[name]
     if (field) set(field, leaf.value.slice(0, 2000))
   }
@@ -296,6 +340,9 @@ export function extractContext(
     if (m?.[1]) ctx.httpStatus = STATUS_NAMES[m[1].toLowerCase()] ?? 0
   }
   if (ctx.httpStatus === 0) delete ctx.httpStatus
+  if (sourcePath === undefined && flags.has('datasourcepath'))
+    sourcePath = DATA_SOURCE_PATH.exec(window)?.[1]
+  if (sourcePath !== undefined) readSourcePath(ctx, clean(sourcePath), set)
   if (ctx.url && !ctx.server) {
     try {
       ctx.server = new URL(ctx.url).hostname

@@ -143,6 +143,73 @@ describe('matching levels', () => {
     expect(r.context).toMatchObject({ server: 'sql-prod.database.windows.net', database: 'sales' })
   })
 
+  it("Power Query's data source details name the server, database and URL", () => {
+    const text = [
+      'DataSource.Error: Microsoft SQL: A network-related or instance-specific error occurred while establishing a connection to SQL Server.',
+      '    DataSourceKind=SQL',
+      '    DataSourcePath=sqlhost01\\finance;FinanceDW',
+      '    Message=A network-related or instance-specific error occurred',
+    ].join('\n')
+    const sql = d.diagnose(text)
+    expect(sql.context).toMatchObject({
+      dataSourceKind: 'SQL',
+      server: 'sqlhost01\\finance',
+      database: 'FinanceDW',
+    })
+    expect(sql.fixes.join(' ')).toContain('sqlhost01\\finance')
+    const detail = (name: string, value: string) => ({
+      code: `Microsoft.Data.Mashup.ValueError.${name}`,
+      detail: { type: 1, value },
+    })
+    const web = d.diagnose(
+      JSON.stringify({
+        error: {
+          code: 'DM_GWPipeline_Gateway_MashupDataAccessError',
+          'pbi.error': {
+            code: 'DM_GWPipeline_Gateway_MashupDataAccessError',
+            details: [
+              {
+                code: 'DM_ErrorDetailNameCode_UnderlyingErrorMessage',
+                detail: {
+                  type: 1,
+                  value: 'Web.Contents failed to get contents (429): Too Many Requests',
+                },
+              },
+              detail('DataSourceKind', 'PowerBIRESTAPI'),
+              detail('DataSourcePath', 'PowerBIRESTAPI'),
+              detail('Url', 'https://api.powerbi.com/v1.0/myorg/admin/groups'),
+            ],
+          },
+        },
+      }),
+    )
+    expect(web.context).toMatchObject({
+      dataSourceKind: 'PowerBIRESTAPI',
+      url: 'https://api.powerbi.com/v1.0/myorg/admin/groups',
+      server: 'api.powerbi.com',
+    })
+    // The kind looks like a code but is none; a path equal to the kind names no server.
+    expect(web.context.codes).not.toContain('PowerBIRESTAPI')
+    const quoted = d.diagnose(
+      "Web.Contents failed to get contents from 'https://example.sharepoint.com/sites/x/data.xlsx' (404): Not Found",
+    )
+    expect(quoted.context).toMatchObject({
+      url: 'https://example.sharepoint.com/sites/x/data.xlsx',
+      server: 'example.sharepoint.com',
+      httpStatus: 404,
+    })
+    // "server:" and "database:" followed by prose name nothing.
+    const prose = d.diagnose(
+      'ODBC: ERROR [HY000] [Microsoft][Hardy] (34) Error from server: bad status: http/1.1 502 Bad gateway\nError selecting database: one or more errors occurred.\nSQL Server: The XML for Analysis request timed out.',
+    )
+    expect(prose.context.server).toBeUndefined()
+    expect(prose.context.database).toBeUndefined()
+    expect(d.diagnose('Server: sqlhost01 Database: Sales').context).toMatchObject({
+      server: 'sqlhost01',
+      database: 'Sales',
+    })
+  })
+
   it('M errors: a missing column, with table and column in the context', () => {
     const r = d.diagnose(
       "Expression.Error: The column 'Workspace Type' of the table wasn't found.\r\nDetails:\r\n    Workspace Type",

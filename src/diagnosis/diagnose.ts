@@ -195,6 +195,10 @@ export class Diagnoser {
       }
     }
     const ctx = extractContext(haystack, unwrapped, allCodes, scan.flags)
+    // A source kind such as PowerBIRESTAPI looks like a code but names the connector.
+    const kind = ctx.dataSourceKind?.toLowerCase()
+    const kindAt = kind === undefined ? -1 : allCodes.findIndex((c) => c.toLowerCase() === kind)
+    if (kindAt >= 0) allCodes.splice(kindAt, 1)
     const hits = scan.patterns
 
     const candidates = this.rank(known, hits, ctx)
