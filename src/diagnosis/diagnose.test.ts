@@ -330,7 +330,26 @@ describe('personalise', () => {
         codes: [],
         server: 'sql01',
       }),
-    ).toEqual(['Update sql01/the database for the account', 'GET /groups/{groupId}/x'])
+    ).toEqual(['Update sql01/<database> for the account', 'GET /groups/{groupId}/x'])
+  })
+
+  it('a missing value inside a command stays a visible placeholder, in prose a neutral phrase', () => {
+    expect(
+      personalise(
+        [
+          'On the gateway host run Test-NetConnection {server} -Port 1433.',
+          'Open the connection used for {server} and enter the password.',
+          'Run DESCRIBE {table} in a notebook, or Sql.Database("{server}", "{database}").',
+          'Set User ID=app:{appId}@{tenantId}, or run az ad sp show --id {appId}; nslookup {server}.',
+        ],
+        { codes: [] },
+      ),
+    ).toEqual([
+      'On the gateway host run Test-NetConnection <server> -Port 1433.',
+      'Open the connection used for the server and enter the password.',
+      'Run DESCRIBE <table> in a notebook, or Sql.Database("<server>", "<database>").',
+      'Set User ID=app:<appId>@<tenantId>, or run az ad sp show --id <appId>; nslookup <server>.',
+    ])
   })
 })
 

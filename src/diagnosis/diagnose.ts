@@ -106,6 +106,16 @@ const PLACEHOLDER_FALLBACK: Record<string, string> = {
 }
 
 /**
+ * Whether a placeholder sits inside a command or expression ("Test-NetConnection {server} -Port",
+ * 'Sql.Database("{server}"', "DESCRIBE {table}"), where a phrase like "the server" would read as
+ * part of the command: there a missing value stays a visible <server> to fill in.
+ */
+const CODE_BEFORE =
+  /(?:["'(/[\\=:@]|(?:^|\s)(?:[A-Z][a-z]+-[A-Z][A-Za-z]+|[A-Z]{2,}|-{1,2}[A-Za-z]+|nslookup|ping|tnsping|telnet|curl) )$/
+const CODE_AFTER = /^(?:["')\]/\\*@]|[:.]\w| -[A-Za-z])/
+const inCode = (before: string, after: string) => CODE_BEFORE.test(before) || CODE_AFTER.test(after)
+
+/**
  * Each entry's fix steps split once at their placeholders (literal, key, literal, …, literal),
  * keyed by the steps array itself: a replace with a callback, or even a scan of every step for
  * "{", on each diagnosis cost as much as the context extraction.
@@ -129,7 +139,11 @@ export function personalise(steps: readonly string[], ctx: DiagnosisContext): st
       out +=
         typeof value === 'string' && value.length > 0
           ? value
-          : (PLACEHOLDER_FALLBACK[key] ?? `{${key}}`)
+          : PLACEHOLDER_FALLBACK[key] === undefined
+            ? `{${key}}`
+            : inCode(parts[i - 1] ?? '', parts[i + 1] ?? '')
+              ? `<${key}>`
+              : PLACEHOLDER_FALLBACK[key]
       out += parts[i + 1] ?? ''
     }
     return out
