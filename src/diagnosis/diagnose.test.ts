@@ -210,6 +210,17 @@ describe('matching levels', () => {
     })
   })
 
+  it(".NET's TooManyRequests from a Power BI client is Power BI throttling, Fabric's errorCode is Fabric's", () => {
+    const pbi = d.diagnose(
+      "Microsoft.Rest.HttpOperationException: Operation returned an invalid status code 'TooManyRequests'\n   at Microsoft.PowerBI.Api.DatasetsOperations.RefreshDatasetInGroupWithHttpMessagesAsync",
+    )
+    expect(pbi.slug).toBe('powerbi-api-rate-limited')
+    const fabric = d.diagnose(
+      '{"requestId":"7f3a1b2c","errorCode":"TooManyRequests","message":"Too many requests"}',
+    )
+    expect(fabric.slug).toBe('fabric-api-request-blocked-throttled')
+  })
+
   it('M errors: a missing column, with table and column in the context', () => {
     const r = d.diagnose(
       "Expression.Error: The column 'Workspace Type' of the table wasn't found.\r\nDetails:\r\n    Workspace Type",
