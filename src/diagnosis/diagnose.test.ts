@@ -210,13 +210,14 @@ describe('matching levels', () => {
     })
   })
 
-  it(".NET's TooManyRequests from a Power BI client is Power BI throttling, Fabric's errorCode is Fabric's", () => {
-    const pbi = d.diagnose(
+  it('TooManyRequests, in any form, is REST API throttling, not a Fabric-only entry', () => {
+    const forms = [
       "Microsoft.Rest.HttpOperationException: Operation returned an invalid status code 'TooManyRequests'\n   at Microsoft.PowerBI.Api.DatasetsOperations.RefreshDatasetInGroupWithHttpMessagesAsync",
-    )
-    expect(pbi.slug).toBe('powerbi-api-rate-limited')
+      'TooManyRequests',
+    ]
+    for (const text of forms) expect(d.diagnose(text).slug).toBe('powerbi-api-rate-limited')
     const fabric = d.diagnose(
-      '{"requestId":"7f3a1b2c","errorCode":"TooManyRequests","message":"Too many requests"}',
+      '{"requestId":"7f3a1b2c","errorCode":"RequestBlocked","message":"Request is blocked by the upstream service until: 6/12/2025 10:25:04 AM (UTC)"}',
     )
     expect(fabric.slug).toBe('fabric-api-request-blocked-throttled')
   })
