@@ -222,6 +222,13 @@ describe('matching levels', () => {
     expect(fabric.slug).toBe('fabric-api-request-blocked-throttled')
   })
 
+  it('"PowerBIErrorCode: X" states the code X; the label itself is not a code', () => {
+    const r = d.diagnose(
+      'PowerBI service client received error HTTP response. HttpStatus: 400. PowerBIErrorCode: ZorblaxFailedSomehow',
+    )
+    expect(r.context.codes).toEqual(['ZorblaxFailedSomehow'])
+  })
+
   it('M errors: a missing column, with table and column in the context', () => {
     const r = d.diagnose(
       "Expression.Error: The column 'Workspace Type' of the table wasn't found.\r\nDetails:\r\n    Workspace Type",

@@ -47,7 +47,7 @@ interface Candidate {
  * (LivyHttpRequestFailure) and Spark's bracketed error classes ([TABLE_OR_VIEW_NOT_FOUND]).
  */
 const CODE_LIKE =
-  /\b(?:DM_GWPipeline_\w{3,80}|DMTS_\w{3,80}|ModelRefresh\w{0,80}|AADSTS\d{4,7}|0x[0-9A-Fa-f]{8}|PowerBI\w{3,60}Exception|PowerBI\w{3,60}|[A-Z][A-Za-z]{2,30}\.(?:Error|Firewall)|[A-Z][a-z]+[A-Z]\w{3,60}(?:Error|Exception|Failure))\b/g
+  /\b(?:DM_GWPipeline_\w{3,80}|DMTS_\w{3,80}|ModelRefresh\w{0,80}|AADSTS\d{4,7}|0x[0-9A-Fa-f]{8}|PowerBI\w{3,60}Exception|PowerBI(?!ErrorCode\b)\w{3,60}|[A-Z][A-Za-z]{2,30}\.(?:Error|Firewall)|[A-Z][a-z]+[A-Z]\w{3,60}(?:Error|Exception|Failure))\b/g
 /** Spark's error classes: a regex of their own, which starts with a literal and so skips text fast. */
 const BRACKETED_CLASS = /\[([A-Z][A-Z0-9]{1,30}(?:_[A-Z0-9]{1,30}){1,8})\]/g
 
@@ -55,7 +55,7 @@ const BRACKETED_CLASS = /\[([A-Z][A-Z0-9]{1,30}(?:_[A-Z0-9]{1,30}){1,8})\]/g
 const CODE_KEYS = new Set(['code', 'errorCode', 'error', 'cdsErrorCode'])
 const CODE_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.]{1,79}[A-Za-z0-9_]$/
 const STATED_CODE =
-  /\b(?:Error ?Code|error_code|resultCode)["':= ]{1,4}([A-Za-z0-9][A-Za-z0-9_.]{1,79}[A-Za-z0-9_])/gi
+  /\b(?:(?:PowerBI)?Error ?Code|error_code|resultCode)["':= ]{1,4}([A-Za-z0-9][A-Za-z0-9_.]{1,79}[A-Za-z0-9_])/gi
 /** Literals STATED_CODE cannot match without: the scanner looks for them in its one pass. */
 const STATED_FLAGS = ['error code', 'errorcode', 'error_code', 'resultcode']
 
