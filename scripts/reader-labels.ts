@@ -50,7 +50,7 @@ if (command === 'prep') {
   if (!path.relative(root, dir).startsWith('..'))
     fail(`${dir} is inside the repository: readers must not be able to reach the labels`)
   const files = rest.filter((a, i) => !a.startsWith('--') && rest[i - 1] !== '--seed')
-  if (files.length === 0) fail('name at least one corpus, e.g. eval/holdout5.jsonl')
+  if (files.length === 0) fail('name at least one corpus, e.g. eval/holdout6.jsonl')
   const seed = Number(option('--seed') ?? Date.now() % 100000)
   if (!Number.isInteger(seed)) fail('--seed must be an integer')
   const corpora = []

@@ -229,6 +229,15 @@ describe('matching levels', () => {
     expect(r.context.codes).toEqual(['ZorblaxFailedSomehow'])
   })
 
+  it("an unknown code's name counts for the category guess; .NET's PublicKeyToken does not", () => {
+    expect(d.diagnose('Frobnicate failed: ZorbGatewayUnavailableNow').category).toBe('gateway')
+    expect(d.diagnose('Frobnicate failed: zorb_gateway_down').category).toBe('gateway')
+    expect(d.diagnose('Frobnicate failed: ZorbTokenLapsed').category).toBe('authentication')
+    expect(
+      d.diagnose('Zorblax: PublicKeyToken=b03f5f7f11d50a3a could not frobnicate').category,
+    ).not.toBe('authentication')
+  })
+
   it('M errors: a missing column, with table and column in the context', () => {
     const r = d.diagnose(
       "Expression.Error: The column 'Workspace Type' of the table wasn't found.\r\nDetails:\r\n    Workspace Type",

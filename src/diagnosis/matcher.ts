@@ -92,6 +92,27 @@ function wholeWord(text: string, start: number, end: number, prefix: boolean): b
   )
 }
 
+const isUpper = (c: number) => c >= 65 && c <= 90
+const isLower = (c: number) => c >= 97 && c <= 122
+
+/**
+ * A hint word also stands inside a code's name: between underscores (DM_GWPipeline_Gateway_…) or
+ * at a lower-to-upper case change (GatewayNotReachable, PowerBINotLicensed), since codes name their
+ * subject in words. .NET assembly names are the exception: "PublicKeyToken=" in every assembly-load
+ * error is no sign-in token.
+ */
+function hintWord(text: string, start: number, end: number, prefix: boolean): boolean {
+  const before = start > 0 ? text.charCodeAt(start - 1) : 32
+  const camelStart =
+    isLower(before) &&
+    isUpper(text.charCodeAt(start)) &&
+    text.slice(start - 9, start) !== 'PublicKey'
+  if (isWordChar(before) && before !== 95 && !camelStart) return false
+  if (prefix || end >= text.length) return true
+  const after = text.charCodeAt(end)
+  return !isWordChar(after) || after === 95 || (isUpper(after) && isLower(text.charCodeAt(end - 1)))
+}
+
 /**
  * Reads the text once (an Aho–Corasick DFA) and collects everything literal the diagnosis needs:
  * known error codes as whole tokens, the anchors of message patterns, category hint words and the
@@ -159,7 +180,7 @@ export class TextScanner {
         case 'hint':
           if (
             !hints.has(word.category) &&
-            wholeWord(text, start, start + this.automaton.wordLength(w), word.prefix)
+            hintWord(text, start, start + this.automaton.wordLength(w), word.prefix)
           ) {
             hints.add(word.category)
           }
