@@ -255,6 +255,13 @@ const CONTEXT_WINDOW = 64 * 1024
 
 const clean = (v: string) => v.trim().replace(/^['"]|['";,.]+$/g, '')
 
+/** Sets a context field once (the first finding wins), trimmed of quotes and trailing punctuation. */
+function setField(ctx: DiagnosisContext, field: Field, value: string | undefined): void {
+  if (value === undefined) return
+  const v = clean(value)
+  if (v.length > 0 && ctx[field] === undefined) ctx[field] = v
+}
+
 const lastPart = (name: string) => name.slice(name.lastIndexOf('.') + 1)
 
 /** Power Query's "DataSourcePath=<server>;<database>" (or a URL, or a file) in free text. */
@@ -266,21 +273,17 @@ const SERVER_LIKE = /^[\w.:<>/-]{2,200}(?:\\[\w$-]{1,100})?(?:,\d{1,5})?$/
  * A data source path says what the source is in the kind's own form: a URL for web sources, a
  * file path, "server;database" for SQL-style sources; a bare kind name (PowerBIRESTAPI) says nothing.
  */
-function readSourcePath(
-  ctx: DiagnosisContext,
-  value: string,
-  set: (field: Field, value: string | undefined) => void,
-): void {
+function readSourcePath(ctx: DiagnosisContext, value: string): void {
   if (value.length === 0 || value.toLowerCase() === ctx.dataSourceKind?.toLowerCase()) return
   if (/^https?:\/\//i.test(value)) {
-    set('url', value)
+    setField(ctx, 'url', value)
   } else if (/^(?:[A-Za-z]:\\|\\\\)/.test(value)) {
-    set('path', value)
+    setField(ctx, 'path', value)
   } else {
     const [server = '', database] = value.split(';', 2)
     if (!SERVER_LIKE.test(server)) return
-    set('server', server)
-    if (database) set('database', database)
+    setField(ctx, 'server', server)
+    if (database) setField(ctx, 'database', database)
   }
 }
 
@@ -295,11 +298,6 @@ export function extractContext(
   flags: ReadonlySet<string>,
 ): DiagnosisContext {
   const ctx: DiagnosisContext = { codes }
-  const set = (field: Field, value: string | undefined) => {
-    if (value === undefined) return
-    const v = clean(value)
-    if (v.length > 0 && ctx[field] === undefined) ctx[field] = v
-  }
 
   let sourcePath: string | undefined
   for (const leaf of unwrapped.leaves) {
@@ -308,7 +306,7 @@ export function extractContext(
     const name = lastPart((leaf.detail ?? leaf.key ?? '').toLowerCase())
     if (name === 'datasourcepath') sourcePath ??= leaf.value.slice(0, 2000)
     const field = DETAIL_FIELDS[name]
-    if (field) set(field, leaf.value.slice(0, 2000))
+    if (field) setField(ctx, field, leaf.value.slice(0, 2000))
   }
   for (const n of unwrapped.numbers) {
     if (n.key === 'error_codes' && ctx.aadsts === undefined) ctx.aadsts = `AADSTS${n.value}`
@@ -319,11 +317,12 @@ export function extractContext(
   const window = haystack.length > CONTEXT_WINDOW ? haystack.slice(0, CONTEXT_WINDOW) : haystack
   // A rule whose literal is absent cannot match; the scanner found the literals in its one pass.
   const enabled = enabledRules(flags)
-  TEXT_RULES.forEach(([field, re], i) => {
-    if (enabled[i] === 0 || ctx[field] !== undefined) return
+  for (let i = 0; i < TEXT_RULES.length; i++) {
+    const [field, re] = TEXT_RULES[i] as (typeof TEXT_RULES)[number]
+    if (enabled[i] === 0 || ctx[field] !== undefined) continue
     const m = re.exec(window)
-    if (m?.[1]) set(field, m[1])
-  })
+    if (m?.[1]) setField(ctx, field, m[1])
+  }
   if (ctx.httpStatus === undefined) {
     for (let i = 0; i < STATUS_RULES.length; i++) {
       if (enabled[TEXT_RULES.length + i] === 0) continue
@@ -342,7 +341,7 @@ export function extractContext(
   if (ctx.httpStatus === 0) delete ctx.httpStatus
   if (sourcePath === undefined && flags.has('datasourcepath'))
     sourcePath = DATA_SOURCE_PATH.exec(window)?.[1]
-  if (sourcePath !== undefined) readSourcePath(ctx, clean(sourcePath), set)
+  if (sourcePath !== undefined) readSourcePath(ctx, clean(sourcePath))
   if (ctx.url && !ctx.server) {
     try {
       ctx.server = new URL(ctx.url).hostname

@@ -152,6 +152,12 @@ export function personalise(steps: readonly string[], ctx: DiagnosisContext): st
 
 const round = (n: number) => Math.round(n * 100) / 100
 
+/** Adds a candidate unless its entry is already ranked (an earlier, stronger reason wins). */
+function addCandidate(out: Candidate[], c: Candidate): void {
+  for (const o of out) if (o.entry === c.entry) return
+  out.push(c)
+}
+
 /** Recognises raw Power BI failure texts against the error reference. Build once, call often. */
 export class Diagnoser {
   private readonly scanner: TextScanner
@@ -257,9 +263,6 @@ export class Diagnoser {
     ctx: DiagnosisContext,
   ): Candidate[] {
     const out: Candidate[] = []
-    const add = (c: Candidate) => {
-      if (!out.some((o) => o.entry === c.entry)) out.push(c)
-    }
     const status = ctx.httpStatus
     // Of several specific codes the innermost (last written) wins, as for wrappers: an HTTP
     // reason like "TooManyRequests" comes before the body's own code.
@@ -270,7 +273,7 @@ export class Diagnoser {
 
     for (const k of specificCodes) {
       const withStatus = status !== undefined && k.entry.match.httpStatus.includes(status)
-      add({
+      addCandidate(out, {
         entry: k.entry,
         matchedBy: withStatus ? 'code+http_status' : 'code',
         confidence: withStatus ? 0.99 : 0.97,
@@ -280,7 +283,7 @@ export class Diagnoser {
     const distinctHitEntries = new Set(specificHits.map((h) => h.entry)).size
     for (const h of specificHits) {
       const wrapped = known.find((k) => k.entry.match.wrapper)
-      add({
+      addCandidate(out, {
         entry: h.entry,
         matchedBy: 'pattern',
         confidence: round(
@@ -293,7 +296,7 @@ export class Diagnoser {
     }
     // Of several wrapper codes the innermost (last written) is the closest to the cause.
     for (const k of known.filter((x) => x.entry.match.wrapper).reverse()) {
-      add({
+      addCandidate(out, {
         entry: k.entry,
         matchedBy: 'code',
         confidence: 0.8,
@@ -305,7 +308,7 @@ export class Diagnoser {
       .filter((x) => x.entry.match.wrapper)
       .sort((a, b) => b.index - a.index || b.length - a.length)
     for (const h of wrapperHits) {
-      add({
+      addCandidate(out, {
         entry: h.entry,
         matchedBy: 'pattern',
         confidence: 0.65,
