@@ -361,6 +361,17 @@ describe('personalise', () => {
     ).toEqual(['Update sql01/<database> for the account', 'GET /groups/{groupId}/x'])
   })
 
+  it('network tools get the host of a SQL-style server, without instance or port', () => {
+    const steps = [
+      'Run Test-NetConnection {server} -Port 1433 and nslookup {server}.',
+      'Edit {server}.',
+    ]
+    expect(personalise(steps, { codes: [], server: 'tcp:sql01\\finance,1433' })).toEqual([
+      'Run Test-NetConnection sql01 -Port 1433 and nslookup sql01.',
+      'Edit tcp:sql01\\finance,1433.',
+    ])
+  })
+
   it('a missing value inside a command stays a visible placeholder, in prose a neutral phrase', () => {
     expect(
       personalise(

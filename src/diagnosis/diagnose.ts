@@ -116,6 +116,13 @@ const CODE_AFTER = /^(?:["')\]/\\*@]|[:.]\w| -[A-Za-z])/
 const inCode = (before: string, after: string) => CODE_BEFORE.test(before) || CODE_AFTER.test(after)
 
 /**
+ * Network tools take a host name: "Test-NetConnection sql01\\finance" or "nslookup tcp:sql01,1433"
+ * fail, so before them a SQL-style server value loses its protocol, instance and port.
+ */
+const NETWORK_TOOL = /(?:Test-NetConnection|nslookup|ping|tnsping|telnet|Resolve-DnsName) $/
+const hostOf = (server: string) => server.replace(/^tcp:/i, '').split(/[\\,]/)[0] ?? server
+
+/**
  * Each entry's fix steps split once at their placeholders (literal, key, literal, …, literal),
  * keyed by the steps array itself: a replace with a callback, or even a scan of every step for
  * "{", on each diagnosis cost as much as the context extraction.
@@ -138,7 +145,9 @@ export function personalise(steps: readonly string[], ctx: DiagnosisContext): st
       const value = values[key]
       out +=
         typeof value === 'string' && value.length > 0
-          ? value
+          ? key === 'server' && NETWORK_TOOL.test(parts[i - 1] ?? '')
+            ? hostOf(value)
+            : value
           : PLACEHOLDER_FALLBACK[key] === undefined
             ? `{${key}}`
             : inCode(parts[i - 1] ?? '', parts[i + 1] ?? '')
