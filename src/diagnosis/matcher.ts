@@ -106,7 +106,7 @@ function hintWord(text: string, start: number, end: number, prefix: boolean): bo
   const camelStart =
     isLower(before) &&
     isUpper(text.charCodeAt(start)) &&
-    text.slice(start - 9, start) !== 'PublicKey'
+    text.slice(Math.max(0, start - 9), start) !== 'PublicKey'
   if (isWordChar(before) && before !== 95 && !camelStart) return false
   if (prefix || end >= text.length) return true
   const after = text.charCodeAt(end)
