@@ -1,11 +1,10 @@
 // npm run bench:diagnose — throughput and latency of the diagnosis engine on one core, over the
 // real inputs of the evaluation corpora, plus the time for a 1 MB input. Prints figures only.
-import { existsSync, readFileSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { diagnoserFor } from '../src/diagnosis/diagnosis.service.ts'
-import { readCorpus } from '../src/diagnosis/evaluate.ts'
+import { listCorpora, readCorpus } from '../src/diagnosis/evaluate.ts'
 import { openKb } from '../src/kb/kb.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -19,13 +18,9 @@ const t1 = performance.now()
 const d = diagnoserFor(kb)
 const tCompile = performance.now() - t1
 
-const files = (await readdir(path.join(root, 'eval')))
-  .filter((f) => f.endsWith('.jsonl'))
-  .map((f) => path.join(root, 'eval', f))
-const shared = path.resolve(root, '../shared/eval/dev.jsonl')
-if (existsSync(shared)) files.push(shared)
 const inputs: string[] = []
-for (const f of files) inputs.push(...(await readCorpus(f)).map((c) => c.input))
+for (const { file } of await listCorpora(root))
+  inputs.push(...(await readCorpus(file)).map((c) => c.input))
 const small = inputs.filter((s) => Buffer.byteLength(s) <= 2048)
 
 /**

@@ -3,25 +3,18 @@
 // so its error family is new to the reference, as in a held-out set. Prints category accuracy,
 // unknown rate and how often the guess for unmatched texts is right, for the cases that lose
 // entries, next to the same cases with the whole reference. Held-out sets are never included.
-import { existsSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { diagnoserFor } from '../src/diagnosis/diagnosis.service.ts'
-import { type EvalCase, evaluate, readCorpus } from '../src/diagnosis/evaluate.ts'
+import { type EvalCase, evaluate, listCorpora, readCorpus } from '../src/diagnosis/evaluate.ts'
 import { leaveSourceOut } from '../src/diagnosis/leave-source-out.ts'
 import { openKb } from '../src/kb/kb.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const pct = (n: number, d: number) => `${d === 0 ? '-' : ((100 * n) / d).toFixed(1)}%`
 
-const files = (await readdir(path.join(root, 'eval')))
-  .filter((f) => f.endsWith('.jsonl') && !f.startsWith('holdout'))
-  .sort()
-  .map((f) => path.join(root, 'eval', f))
-const shared = path.resolve(root, '../shared/eval/dev.jsonl')
-if (existsSync(shared)) files.push(shared)
+const files = (await listCorpora(root)).filter((c) => !c.heldOut)
 const cases: EvalCase[] = []
-for (const f of files) cases.push(...(await readCorpus(f)))
+for (const { file } of files) cases.push(...(await readCorpus(file)))
 
 const kb = await openKb()
 const started = performance.now()
@@ -42,8 +35,9 @@ console.log(
     affected.length,
   )}, unknown ${pct(unmatched.length, affected.length)}`,
 )
+const guessed = unmatched.filter((x) => x.lso.categoryOk).length
 console.log(
-  `  guess for unmatched texts right: ${unmatched.filter((x) => x.lso.categoryOk).length} of ${unmatched.length} (${pct(unmatched.filter((x) => x.lso.categoryOk).length, unmatched.length)})`,
+  `  guess for unmatched texts right: ${guessed} of ${unmatched.length} (${pct(guessed, unmatched.length)})`,
 )
 console.log(
   `  with the whole reference: category ${pct(

@@ -6,11 +6,11 @@
 // the run to those corpora. Where eval/reader/labels.jsonl has text-only readings of a corpus, their
 // agreement with its labels is printed after its scores (what the text alone decides).
 import { existsSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { diagnoserFor } from '../src/diagnosis/diagnosis.service.ts'
 import {
   evaluate,
+  listCorpora,
   readCorpus,
   readerAgreement,
   readReaderLabels,
@@ -67,26 +67,19 @@ function report(name: string, s: Scores, listMisses: boolean, confusion = true):
 
 const kb = await openKb()
 const diagnoser = diagnoserFor(kb)
-const corpora: [string, string][] = []
-for (const f of (await readdir(path.join(root, 'eval')))
-  .filter((x) => x.endsWith('.jsonl'))
-  .sort()) {
-  corpora.push([`eval/${f}`, path.join(root, 'eval', f)])
-}
-const shared = path.resolve(root, '../shared/eval/dev.jsonl')
-if (existsSync(shared)) corpora.push(['../shared/eval/dev.jsonl', shared])
+const corpora = await listCorpora(root)
 if (only.length > 0 && process.argv.includes('--write-floors')) {
   console.error('--write-floors records every corpus: run it without file names')
   process.exit(2)
 }
 if (only.length > 0) {
   const wanted = new Set(only.map((f) => path.resolve(f)))
-  const unknown = [...wanted].filter((f) => !corpora.some(([, file]) => file === f))
+  const unknown = [...wanted].filter((f) => !corpora.some((c) => c.file === f))
   if (unknown.length > 0) {
     console.error(`no such corpus: ${unknown.join(', ')} (give paths of eval/*.jsonl files)`)
     process.exit(2)
   }
-  corpora.splice(0, corpora.length, ...corpora.filter(([, file]) => wanted.has(file)))
+  corpora.splice(0, corpora.length, ...corpora.filter((c) => wanted.has(c.file)))
 }
 // Categories given by readers who saw only the texts: the share the text alone decides.
 const readerFile = path.join(root, 'eval/reader/labels.jsonl')
@@ -95,11 +88,10 @@ const all = []
 const floors: Record<string, { categoryAccuracy: number; codeTop1: number }> = {}
 // Floors are rounded down a little so they record the level, not the last decimal.
 const floor = (x: number) => Math.floor(x * 1000) / 1000
-for (const [name, file] of corpora) {
+for (const { name, file, heldOut } of corpora) {
   const cases = await readCorpus(file)
   all.push(...cases)
   const s = evaluate(kb, diagnoser, cases)
-  const heldOut = name.startsWith('eval/holdout')
   report(name, s, verbose && !heldOut, !heldOut || process.argv.includes('--holdout-detail'))
   for (const r of readerAgreement(name, cases, readerLabels)) {
     console.log(

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { z } from 'zod'
 import type { KnowledgeBase } from '../kb/kb.ts'
 import { CATEGORIES } from '../kb/taxonomy.ts'
@@ -51,6 +53,30 @@ export async function readJsonl<T>(
 
 export function readCorpus(file: string): Promise<EvalCase[]> {
   return readJsonl(file, EvalCaseSchema)
+}
+
+/** A labelled corpus: its name as the scripts print it (`eval/corpus.jsonl`) and its path. */
+export interface CorpusFile {
+  readonly name: string
+  readonly file: string
+  /** A held-out set (`eval/holdout*.jsonl`): nobody tunes on it. */
+  readonly heldOut: boolean
+}
+
+/** Every labelled corpus of the repository at `root`, sorted, then ../shared/eval/dev.jsonl if present. */
+export async function listCorpora(root: string): Promise<CorpusFile[]> {
+  const out: CorpusFile[] = (await readdir(path.join(root, 'eval')))
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()
+    .map((f) => ({
+      name: `eval/${f}`,
+      file: path.join(root, 'eval', f),
+      heldOut: f.startsWith('holdout'),
+    }))
+  const shared = path.resolve(root, '../shared/eval/dev.jsonl')
+  if (existsSync(shared))
+    out.push({ name: '../shared/eval/dev.jsonl', file: shared, heldOut: false })
+  return out
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Entry } from '../kb/entry.schema.ts'
 import { KnowledgeBase } from '../kb/kb.ts'
 import { Diagnoser } from './diagnose.ts'
+import { diagnoserFor } from './diagnosis.service.ts'
 import { type CaseResult, type EvalCase, evaluate } from './evaluate.ts'
 
 /**
@@ -21,19 +22,37 @@ export function normaliseSource(url: string): string {
 /** Shorter than this, a normalised source (a bare host) would match far too many citations. */
 const MIN_SOURCE_LENGTH = 12
 
+/**
+ * Finds the entries that cite a source. Each cited URL is indexed once under itself and every
+ * shorter path prefix, so a source matches the citations of its own page or below it (an issue,
+ * not issue 1 for issue 12) with one map look-up.
+ */
+export function citationIndex(entries: readonly Entry[]): (source: string) => Entry[] {
+  const bySource = new Map<string, Set<Entry>>()
+  for (const e of entries) {
+    for (const cite of [...e.seenIn, ...e.references]) {
+      // A seenIn line is "<URL> — <note>": index each URL it holds.
+      for (const u of cite.match(/https?:\/\/[^\s"'<>)\]]+/g) ?? []) {
+        const parts = normaliseSource(u.replace(/[.,;]+$/, '')).split('/')
+        for (let n = 1; n <= parts.length; n++) {
+          const key = parts.slice(0, n).join('/')
+          const set = bySource.get(key) ?? new Set<Entry>()
+          set.add(e)
+          bySource.set(key, set)
+        }
+      }
+    }
+  }
+  return (source) => {
+    const wanted = normaliseSource(source)
+    if (wanted.length < MIN_SOURCE_LENGTH) return []
+    return [...(bySource.get(wanted) ?? [])]
+  }
+}
+
 /** The entries whose `seenIn` or `references` cite `source`: the ones written from it. */
 export function entriesCiting(entries: readonly Entry[], source: string): Entry[] {
-  const wanted = normaliseSource(source)
-  if (wanted.length < MIN_SOURCE_LENGTH) return []
-  return entries.filter((e) =>
-    [...e.seenIn, ...e.references].some((cite) =>
-      // A seenIn line is "<URL> — <note>": compare each URL it holds.
-      (cite.match(/https?:\/\/[^\s"'<>)\]]+/g) ?? []).some((u) => {
-        const have = normaliseSource(u.replace(/[.,;]+$/, ''))
-        return have === wanted || have.startsWith(`${wanted}/`)
-      }),
-    ),
-  )
+  return citationIndex(entries)(source)
 }
 
 export interface LeaveSourceOutResult {
@@ -53,9 +72,10 @@ export function leaveSourceOut(
   cases: readonly EvalCase[],
 ): LeaveSourceOutResult[] {
   // Cases grouped by the set of entries they leave out; "" is the whole reference.
+  const citing = citationIndex(kb.entries)
   const groups = new Map<string, { left: Entry[]; indexes: number[] }>()
   cases.forEach((c, i) => {
-    const left = entriesCiting(kb.entries, c.source)
+    const left = citing(c.source)
     const key = left
       .map((e) => e.slug)
       .sort()
@@ -68,9 +88,11 @@ export function leaveSourceOut(
   for (const { left, indexes } of groups.values()) {
     const reference =
       left.length === 0 ? kb : new KnowledgeBase(kb.entries.filter((e) => !left.includes(e)))
+    // The whole reference's diagnoser is the cached one callers use too; reduced ones are built.
+    const diagnoser = left.length === 0 ? diagnoserFor(kb) : new Diagnoser(reference)
     const scores = evaluate(
       reference,
-      new Diagnoser(reference),
+      diagnoser,
       indexes.map((i) => cases[i] as EvalCase),
     )
     scores.results.forEach((result, n) => {
